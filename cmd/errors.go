@@ -1,0 +1,62 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Exit codes, decided in one place (Main).
+const (
+	exitOK          = 0
+	exitFailed      = 1 // the check failed: invalid fixtures, non-2xx answers
+	exitUsage       = 2 // usage errors, unreadable input, environment problems
+	exitInterrupted = 130
+)
+
+// FlagError is a usage mistake: Main prints it with a usage hint.
+type FlagError struct{ err error }
+
+func (e *FlagError) Error() string { return e.err.Error() }
+func (e *FlagError) Unwrap() error { return e.err }
+
+func flagErrorf(format string, args ...any) error {
+	return &FlagError{fmt.Errorf(format, args...)}
+}
+
+// ExitError ends the run with Code. Its message, when it has one, is
+// printed; a nil err means the command already said everything.
+type ExitError struct {
+	Code int
+	err  error
+}
+
+func (e *ExitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.Code)
+	}
+	return e.err.Error()
+}
+func (e *ExitError) Unwrap() error { return e.err }
+
+// errCheckFailed is returned by a command that printed its own report of
+// what failed (validate, send): exit 1, nothing more to say.
+var errCheckFailed = &ExitError{Code: exitFailed}
+
+// inputErrorf is for input the command cannot use: exit 2 with a message.
+func inputErrorf(format string, args ...any) error {
+	return &ExitError{Code: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// exitCode maps an error from a command to the process exit code.
+func exitCode(err error, interrupted bool) int {
+	var ee *ExitError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ee):
+		return ee.Code
+	case interrupted:
+		return exitInterrupted
+	}
+	return exitUsage
+}

@@ -1,0 +1,151 @@
+package cmd
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/portant-hooks/portant-hooks/fixtures"
+	"github.com/portant-hooks/portant-hooks/internal/inputs"
+	"github.com/spf13/cobra"
+)
+
+type validateOptions struct {
+	strict bool
+	typ    string
+	schema string
+	format string
+}
+
+func newValidateCmd(f *Factory) *cobra.Command {
+	var opts validateOptions
+	cmd := &cobra.Command{
+		Use:   "validate [FILE|DIR|GLOB|-]...",
+		Short: "Check fixture files against the Portant event schema",
+		Long: `Check fixture files against the Portant event schema.
+
+Directories are walked for *.json, globs are expanded (** included), and "-"
+reads standard input. Every problem names the file, line and column, the JSON
+pointer and what is wrong:
+
+  fixtures/bad.json:7:19: /data/documents/0/url: not a URI: "docs/123"
+
+Exit status: 0 all valid, 1 any invalid, 2 usage error or unreadable input.`,
+		Example: `  portant-hooks validate fixtures/
+  portant-hooks validate 'testdata/**/*.json' --strict
+  portant-hooks validate --format github fixtures/      # annotations in GitHub Actions
+  portant-hooks validate --format junit fixtures/ > report.xml
+  curl -s https://example.com/hook.json | portant-hooks validate -
+  portant-hooks validate --schema our-rules.json fixtures/`,
+		Args: argsUsage(cobra.MinimumNArgs(1)),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return validateRun(f, opts, args)
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVar(&opts.strict, "strict", false, "refuse unknown properties, assert formats and id patterns")
+	fl.StringVar(&opts.typ, "type", "", "require every event to be of this type")
+	fl.StringVar(&opts.schema, "schema", "", "validate against your own draft 2020-12 schema (it may $ref "+fixtures.SchemaID+")")
+	fl.StringVar(&opts.format, "format", "text", "output: "+strings.Join(fixtures.ReportFormats, "|"))
+	_ = cmd.RegisterFlagCompletionFunc("type", cobra.FixedCompletions(fixtures.TypeNames(), cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(fixtures.ReportFormats, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func validateRun(f *Factory, opts validateOptions, args []string) error {
+	if !slices.Contains(fixtures.ReportFormats, opts.format) {
+		return flagErrorf("unknown --format %q: use %s", opts.format, strings.Join(fixtures.ReportFormats, ", "))
+	}
+	vopts := fixtures.Options{Strict: opts.strict, SchemaFile: opts.schema}
+	if opts.typ != "" {
+		t, err := fixtures.ParseType(opts.typ)
+		if err != nil {
+			return flagErrorf("--type: %v", err)
+		}
+		vopts.Type = t
+	}
+	if opts.schema != "" && opts.strict {
+		return flagErrorf("--schema and --strict cannot be combined: $ref %s from your schema instead", fixtures.StrictSchemaID)
+	}
+	if n := countStdin(args); n > 1 {
+		return flagErrorf("standard input (-) can be named only once")
+	}
+	ins, err := inputs.Expand(args)
+	if err != nil {
+		return inputErrorf("%v", err)
+	}
+	v, err := fixtures.NewValidator(vopts)
+	if err != nil {
+		return inputErrorf("%v", err)
+	}
+	results := v.ValidateInputs(ins, f.IO.In)
+
+	out := f.IO.Out
+	switch opts.format {
+	case "json":
+		err = fixtures.WriteJSON(out, results)
+	case "github":
+		err = fixtures.WriteGitHub(out, results)
+	case "junit":
+		err = fixtures.WriteJUnit(out, results)
+	default:
+		err = fixtures.WriteText(out, results, textStyles(f.IO.ColorOut()))
+	}
+	if err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	sum := fixtures.Summarize(results)
+	if opts.format == "text" {
+		fmt.Fprintln(f.IO.Err, summaryLine(sum, f.IO.ColorErr()))
+	}
+	switch {
+	case sum.Unreadable > 0:
+		return &ExitError{Code: exitUsage}
+	case sum.Invalid > 0:
+		return errCheckFailed
+	}
+	return nil
+}
+
+func countStdin(args []string) int {
+	n := 0
+	for _, a := range args {
+		if a == inputs.Stdin {
+			n++
+		}
+	}
+	return n
+}
+
+func textStyles(color bool) fixtures.Styles {
+	if !color {
+		return fixtures.Styles{}
+	}
+	r := Renderer(nil, true)
+	return fixtures.Styles{
+		File:     r.NewStyle().Bold(true).Render,
+		Position: r.NewStyle().Faint(true).Render,
+		Pointer:  r.NewStyle().Foreground(colorAccent).Render,
+		Message:  r.NewStyle().Foreground(colorBad).Render,
+	}
+}
+
+func summaryLine(s fixtures.Summary, color bool) string {
+	r := Renderer(nil, color)
+	good, bad := r.NewStyle().Foreground(colorGood).Bold(true), r.NewStyle().Foreground(colorBad).Bold(true)
+	files := plural(s.Files, "file")
+	switch {
+	case s.Invalid == 0 && s.Unreadable == 0:
+		return good.Render("✓ ") + fmt.Sprintf("%s valid", files)
+	case s.Unreadable == 0:
+		return bad.Render("✗ ") + fmt.Sprintf("%d of %s invalid (%s)", s.Invalid, files, plural(s.Problems, "problem"))
+	}
+	return bad.Render("✗ ") + fmt.Sprintf("%d of %s invalid (%s), %d unreadable", s.Invalid, files, plural(s.Problems, "problem"), s.Unreadable)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

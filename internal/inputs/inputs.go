@@ -1,0 +1,128 @@
+// Package inputs turns command-line arguments (files, directories, globs and
+// "-" for stdin) into a list of named inputs, in the order the user gave.
+package inputs
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+)
+
+// Stdin is the argument that means standard input.
+const Stdin = "-"
+
+// Input is one document to read: a path, or Stdin.
+type Input struct {
+	// Name is what messages call it: the path as the user would type it,
+	// or "<stdin>".
+	Name string
+	Path string // "" for stdin
+}
+
+// IsStdin reports whether the input is standard input.
+func (in Input) IsStdin() bool { return in.Path == "" }
+
+// Read reads the whole input; stdin is read from r.
+func (in Input) Read(stdin io.Reader) ([]byte, error) {
+	if in.IsStdin() {
+		b, err := io.ReadAll(stdin)
+		if err != nil {
+			return nil, fmt.Errorf("read standard input: %w", err)
+		}
+		return b, nil
+	}
+	b, err := os.ReadFile(in.Path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", in.Name, plainError(err))
+	}
+	return b, nil
+}
+
+// Expand resolves args: a file is itself, a directory is every *.json under
+// it in name order (so a capture directory comes back in arrival order), a
+// glob (with ** for any depth) is expanded, sorted, and "-" is stdin.
+// Files named twice are kept once. An argument that matches nothing is an
+// error, so a typo never passes silently.
+func Expand(args []string) ([]Input, error) {
+	var out []Input
+	seen := map[string]bool{}
+	add := func(path string) {
+		if !seen[path] {
+			seen[path] = true
+			out = append(out, Input{Name: path, Path: path})
+		}
+	}
+	for _, arg := range args {
+		if arg == Stdin {
+			out = append(out, Input{Name: "<stdin>"})
+			continue
+		}
+		info, err := os.Stat(arg)
+		switch {
+		case err == nil && info.IsDir():
+			files, err := jsonFilesUnder(arg)
+			if err != nil {
+				return nil, err
+			}
+			if len(files) == 0 {
+				return nil, fmt.Errorf("%s: no *.json files in this directory", arg)
+			}
+			for _, f := range files {
+				add(f)
+			}
+		case err == nil:
+			add(arg)
+		case hasMeta(arg):
+			matches, err := doublestar.FilepathGlob(arg, doublestar.WithFilesOnly())
+			if err != nil {
+				return nil, fmt.Errorf("%s: bad glob pattern: %w", arg, err)
+			}
+			if len(matches) == 0 {
+				return nil, fmt.Errorf("%s: no files match this pattern", arg)
+			}
+			sort.Strings(matches)
+			for _, m := range matches {
+				add(m)
+			}
+		default:
+			return nil, fmt.Errorf("%s: %w", arg, plainError(err))
+		}
+	}
+	return out, nil
+}
+
+func jsonFilesUnder(dir string) ([]string, error) {
+	var files []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("read directory %s: %w", path, plainError(err))
+		}
+		if d.IsDir() && path != dir && strings.HasPrefix(d.Name(), ".") {
+			return filepath.SkipDir // .git and friends
+		}
+		if !d.IsDir() && strings.EqualFold(filepath.Ext(path), ".json") {
+			files = append(files, path)
+		}
+		return nil
+	})
+	return files, err // WalkDir visits in lexical order
+}
+
+func hasMeta(s string) bool { return strings.ContainsAny(s, "*?[{") }
+
+// plainError drops the path that os errors repeat, keeping the reason:
+// "no such file or directory", "permission denied".
+func plainError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
