@@ -29,18 +29,19 @@ type Input struct {
 // IsStdin reports whether the input is standard input.
 func (in Input) IsStdin() bool { return in.Path == "" }
 
-// Read reads the whole input; stdin is read from r.
+// Read reads the whole input; stdin is read from stdin. The error says
+// why, not which input: callers put the name in front.
 func (in Input) Read(stdin io.Reader) ([]byte, error) {
 	if in.IsStdin() {
 		b, err := io.ReadAll(stdin)
 		if err != nil {
-			return nil, fmt.Errorf("read standard input: %w", err)
+			return nil, fmt.Errorf("cannot read: %w", err)
 		}
 		return b, nil
 	}
 	b, err := os.ReadFile(in.Path)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", in.Name, plainError(err))
+		return nil, fmt.Errorf("cannot read: %w", plainError(err))
 	}
 	return b, nil
 }
