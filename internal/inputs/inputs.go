@@ -49,6 +49,7 @@ func (in Input) Read(stdin io.Reader) ([]byte, error) {
 // Expand resolves args: a file is itself, a directory is every *.json under
 // it in name order (so a capture directory comes back in arrival order), a
 // glob (with ** for any depth) is expanded, sorted, and "-" is stdin.
+// Directories and globs skip hidden files and directories, as a shell does.
 // Files named twice are kept once. An argument that matches nothing is an
 // error, so a typo never passes silently.
 func Expand(args []string) ([]Input, error) {
@@ -90,7 +91,9 @@ func Expand(args []string) ([]Input, error) {
 			}
 			sort.Strings(matches)
 			for _, m := range matches {
-				add(m)
+				if !hidden(m) || hidden(arg) {
+					add(m)
+				}
 			}
 		default:
 			return nil, fmt.Errorf("%s: %w", arg, plainError(err))
@@ -114,6 +117,17 @@ func jsonFilesUnder(dir string) ([]string, error) {
 		return nil
 	})
 	return files, err // WalkDir visits in lexical order
+}
+
+// hidden reports whether a path goes through a dot-file or dot-directory
+// (.git, .cache): like a shell, globs skip them unless the pattern names one.
+func hidden(path string) bool {
+	for _, part := range strings.Split(filepath.ToSlash(path), "/") {
+		if len(part) > 1 && part[0] == '.' && part != ".." {
+			return true
+		}
+	}
+	return false
 }
 
 func hasMeta(s string) bool { return strings.ContainsAny(s, "*?[{") }

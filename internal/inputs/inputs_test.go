@@ -1,0 +1,83 @@
+package inputs
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func touch(t *testing.T, root string, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		p := filepath.Join(root, n)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("{}"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func names(ins []Input) []string {
+	var out []string
+	for _, in := range ins {
+		out = append(out, filepath.ToSlash(in.Name))
+	}
+	return out
+}
+
+func TestExpand(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	touch(t, ".", "d/b.json", "d/a.json", "d/notes.txt", "d/sub/c.JSON", "d/.git/x.json", "e/deep/er/z.json", "one.json")
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"one.json"}, []string{"one.json"}},
+		{[]string{"d"}, []string{"d/a.json", "d/b.json", "d/sub/c.JSON"}},
+		{[]string{"d/*.json"}, []string{"d/a.json", "d/b.json"}},
+		{[]string{"**/*.json"}, []string{"d/a.json", "d/b.json", "e/deep/er/z.json", "one.json"}},
+		{[]string{"-", "one.json", "d/a.json", "one.json"}, []string{"<stdin>", "one.json", "d/a.json"}},
+	} {
+		got, err := Expand(tc.args)
+		if err != nil {
+			t.Errorf("Expand(%q): %v", tc.args, err)
+			continue
+		}
+		if !reflect.DeepEqual(names(got), tc.want) {
+			t.Errorf("Expand(%q) = %q, want %q", tc.args, names(got), tc.want)
+		}
+	}
+}
+
+func TestExpandSaysWhatMatchedNothing(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	touch(t, ".", "empty/readme.txt")
+	for arg, want := range map[string]string{
+		"missing.json":   "missing.json: no such file or directory",
+		"nothing/*.json": "nothing/*.json: no files match this pattern",
+		"empty":          "empty: no *.json files in this directory",
+		"[.json":         "[.json: bad glob pattern",
+	} {
+		_, err := Expand([]string{arg})
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("Expand(%q) error = %v, want %q", arg, err, want)
+		}
+	}
+}
+
+func TestReadStdin(t *testing.T) {
+	b, err := Input{Name: "<stdin>"}.Read(strings.NewReader("{}"))
+	if err != nil || string(b) != "{}" {
+		t.Fatalf("got %q, %v", b, err)
+	}
+	_, err = Input{Name: "x", Path: filepath.Join(t.TempDir(), "x")}.Read(nil)
+	if err == nil || err.Error() != "cannot read: no such file or directory" {
+		t.Fatalf("missing file: %v", err)
+	}
+}
