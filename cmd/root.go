@@ -107,9 +107,11 @@ func NewRootCmd(f *Factory) *cobra.Command {
 	root.PersistentFlags().BoolVar(&noColor, "no-color", false, "never print colour (also: NO_COLOR set to anything)")
 
 	root.AddCommand(
+		newListenCmd(f),
 		newValidateCmd(f),
 		newSchemaCmd(f),
 		newGenerateCmd(f),
+		newSendCmd(f),
 		newVersionCmd(f),
 		newCompletionCmd(f),
 	)

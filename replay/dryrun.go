@@ -1,0 +1,77 @@
+package replay
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"iter"
+	"maps"
+	"net/http"
+	"slices"
+	"strconv"
+)
+
+// header returns the headers the request for ev carries.
+func (s *Sender) headerFor(ev Event) http.Header {
+	if ev.Header != nil {
+		return ev.Header
+	}
+	return s.header
+}
+
+// DryRun writes what Send would send, and sends nothing. The text form is
+// an .http file (VS Code REST Client, JetBrains HTTP client): a ### line
+// per request naming its source, the request line, headers, a blank line
+// and the body byte for byte. asJSON writes one NDJSON object per request
+// instead. It returns the number of requests written.
+func (s *Sender) DryRun(w io.Writer, events iter.Seq[Event], asJSON bool) (int, error) {
+	bw := bufio.NewWriter(w)
+	n := 0
+	for ev := range events {
+		n++
+		h := s.headerFor(ev)
+		if asJSON {
+			body := json.RawMessage(ev.Body)
+			if !json.Valid(ev.Body) {
+				q, _ := json.Marshal(string(ev.Body))
+				body = q
+			}
+			line, err := json.Marshal(struct {
+				Seq     int             `json:"seq"`
+				Source  string          `json:"source"`
+				Method  string          `json:"method"`
+				URL     string          `json:"url"`
+				Headers http.Header     `json:"headers"`
+				Body    json.RawMessage `json:"body"`
+			}{n, ev.Source, http.MethodPost, s.target, h, body})
+			if err != nil {
+				return n, err
+			}
+			bw.Write(line)
+			bw.WriteByte('\n')
+			continue
+		}
+		bw.WriteString("### " + strconv.Itoa(n) + " " + ev.Source)
+		if ev.Type != "" {
+			bw.WriteString(" " + string(ev.Type))
+		}
+		if ev.ID != "" {
+			bw.WriteString(" " + ev.ID)
+		}
+		bw.WriteString("\nPOST " + s.target + "\n")
+		for _, name := range slices.Sorted(maps.Keys(h)) {
+			for _, v := range h[name] {
+				if v != "" {
+					bw.WriteString(name + ": " + v + "\n")
+				}
+			}
+		}
+		bw.WriteByte('\n')
+		bw.Write(ev.Body)
+		if len(ev.Body) == 0 || ev.Body[len(ev.Body)-1] != '\n' {
+			bw.WriteByte('\n')
+		}
+		bw.WriteByte('\n')
+	}
+	return n, bw.Flush()
+}

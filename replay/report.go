@@ -1,0 +1,273 @@
+package replay
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Styles colour the report; the zero value prints plain text. cmd decides
+// whether the stream takes colour and passes lipgloss renderers.
+type Styles struct {
+	Good, Warn, Bad, Faint func(...string) string
+}
+
+func paint(f func(...string) string, b []byte, s string) []byte {
+	if f == nil {
+		return append(b, s...)
+	}
+	return append(b, f(s)...)
+}
+
+// typeWidth fits the longest event type, SIGNATURES_COMPLETED.
+const typeWidth = 20
+
+// AppendLine appends the one-line report of r: status, latency, type,
+// the start of the eventId, source, then retries and why it failed.
+//
+//	200   1.23ms  DOCUMENTS_CREATED     325d36e717d9  captures/0001.json
+//	503  12.40ms  EMAILS_CREATED        eac17961e3ed  <stdin>  2 retries  {"error":"db down"}
+func AppendLine(b []byte, r Result, st Styles) []byte {
+	status, style := "ERR", st.Bad
+	if r.Status > 0 {
+		status = strconv.Itoa(r.Status)
+		switch {
+		case r.Status < 300:
+			style = st.Good
+		case r.Status < 500:
+			style = st.Warn
+		}
+	}
+	b = paint(style, b, status)
+	b = append(b, "  "...)
+	lat := appendLatency(nil, r.Latency)
+	b = pad(b, 7-len(lat))
+	b = append(b, lat...)
+	b = append(b, "  "...)
+	b = append(b, r.Event.Type...)
+	b = pad(b, typeWidth-len(r.Event.Type))
+	b = append(b, "  "...)
+	id := r.Event.ID
+	switch {
+	case id == "":
+		id = "-"
+	case len(id) > 12:
+		id = id[:12]
+	}
+	b = append(b, id...)
+	b = pad(b, 12-len(id))
+	b = append(b, "  "...)
+	b = append(b, r.Event.Source...)
+	if n := r.Retries(); n > 0 {
+		b = append(b, "  "...)
+		b = paint(st.Faint, b, plural(n, "retry", "retries"))
+	}
+	if r.Err != nil {
+		b = append(b, "  "...)
+		b = paint(st.Bad, b, Reason(r.Err))
+	} else if r.Response != "" {
+		b = append(b, "  "...)
+		b = paint(st.Faint, b, oneLine(r.Response, 100))
+	}
+	return append(b, '\n')
+}
+
+func pad(b []byte, n int) []byte {
+	for ; n > 0; n-- {
+		b = append(b, ' ')
+	}
+	return b
+}
+
+// appendLatency writes d with three significant digits: 0.87ms, 12.4ms, 1.25s.
+func appendLatency(b []byte, d time.Duration) []byte {
+	ms := float64(d) / float64(time.Millisecond)
+	switch {
+	case ms < 10:
+		return append(strconv.AppendFloat(b, ms, 'f', 2, 64), "ms"...)
+	case ms < 1000:
+		return append(strconv.AppendFloat(b, ms, 'f', 1, 64), "ms"...)
+	}
+	return append(strconv.AppendFloat(b, ms/1000, 'f', 2, 64), 's')
+}
+
+// oneLine makes a response body printable on one line, cut at max runes.
+func oneLine(s string, max int) string {
+	s = strings.TrimSpace(s)
+	var sb strings.Builder
+	n := 0
+	for _, r := range s {
+		if n == max {
+			sb.WriteString("…")
+			break
+		}
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
+			r = ' '
+		case r < 0x20 || r == 0x7f || r == utf8.RuneError:
+			r = '?'
+		}
+		sb.WriteRune(r)
+		n++
+	}
+	return sb.String()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// AppendJSON appends r as one NDJSON line, for --json:
+//
+//	{"seq":1,"source":"a.json","eventId":"…","eventType":"EMAILS_CREATED","status":200,"ok":true,"latencyMs":1.234,"attempts":1}
+func AppendJSON(b []byte, r Result) []byte {
+	b = append(b, `{"seq":`...)
+	b = strconv.AppendInt(b, int64(r.Seq), 10)
+	b = append(b, `,"source":`...)
+	b = appendJSONString(b, r.Event.Source)
+	b = append(b, `,"eventId":`...)
+	b = appendJSONString(b, r.Event.ID)
+	b = append(b, `,"eventType":`...)
+	b = appendJSONString(b, string(r.Event.Type))
+	b = append(b, `,"status":`...)
+	b = strconv.AppendInt(b, int64(r.Status), 10)
+	b = append(b, `,"ok":`...)
+	b = strconv.AppendBool(b, r.OK())
+	b = append(b, `,"latencyMs":`...)
+	b = strconv.AppendFloat(b, float64(r.Latency.Microseconds())/1000, 'f', -1, 64)
+	b = append(b, `,"attempts":`...)
+	b = strconv.AppendInt(b, int64(r.Attempts), 10)
+	if r.Err != nil {
+		b = append(b, `,"error":`...)
+		b = appendJSONString(b, Reason(r.Err))
+	}
+	if r.Response != "" {
+		b = append(b, `,"response":`...)
+		b = appendJSONString(b, r.Response)
+	}
+	if len(r.Event.Problems) > 0 {
+		b = append(b, `,"schemaProblems":`...)
+		b = strconv.AppendInt(b, int64(len(r.Event.Problems)), 10)
+	}
+	return append(b, "}\n"...)
+}
+
+// appendJSONString quotes s as JSON; the common case (printable ASCII
+// without quotes or backslashes) is copied as is.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// Stats sums up results for the closing summary.
+type Stats struct {
+	Sent    int // events with a result
+	OK      int // got a 2xx
+	Failed  int
+	Retried int // events that needed at least one retry
+	// Failures counts failed events by status code or reason.
+	Failures  map[string]int
+	latencies []time.Duration // of events that got an answer
+	sorted    bool
+}
+
+// Add counts one result.
+func (s *Stats) Add(r Result) {
+	s.Sent++
+	if r.Retries() > 0 {
+		s.Retried++
+	}
+	if r.Status > 0 {
+		s.latencies = append(s.latencies, r.Latency)
+		s.sorted = false
+	}
+	if r.OK() {
+		s.OK++
+		return
+	}
+	s.Failed++
+	if s.Failures == nil {
+		s.Failures = map[string]int{}
+	}
+	if r.Err != nil {
+		s.Failures[Reason(r.Err)]++
+	} else {
+		s.Failures[strconv.Itoa(r.Status)]++
+	}
+}
+
+// Answered is the number of events that got an HTTP response.
+func (s *Stats) Answered() int { return len(s.latencies) }
+
+// Percentile returns the latency under which p percent (0-100) of the
+// answered events fell, nearest rank; 0 when none was answered.
+func (s *Stats) Percentile(p float64) time.Duration {
+	if len(s.latencies) == 0 {
+		return 0
+	}
+	if !s.sorted {
+		slices.Sort(s.latencies)
+		s.sorted = true
+	}
+	rank := int(p/100*float64(len(s.latencies))+0.999999) - 1
+	return s.latencies[min(max(rank, 0), len(s.latencies)-1)]
+}
+
+// WriteSummary writes the closing lines: what was sent where, how it went,
+// and the latency percentiles.
+//
+//	✓ sent 4 events to http://localhost:3000/hook in 120ms (33/s): 4 2xx, 0 failed, 0 retried
+//	  latency p50 1.20ms  p95 3.10ms  p99 3.10ms
+func WriteSummary(w io.Writer, s *Stats, target string, elapsed time.Duration, st Styles) error {
+	var b []byte
+	if s.Failed == 0 && s.Sent > 0 {
+		b = paint(st.Good, b, "✓")
+	} else {
+		b = paint(st.Bad, b, "✗")
+	}
+	perSec := 0.0
+	if elapsed > 0 {
+		perSec = float64(s.Sent) / elapsed.Seconds()
+	}
+	b = fmt.Appendf(b, " sent %s to %s in %s (%s/s): %d 2xx, ", plural(s.Sent, "event", "events"), target,
+		appendLatency(nil, elapsed), strconv.FormatFloat(perSec, 'f', 0, 64), s.OK)
+	failed := fmt.Sprintf("%d failed", s.Failed)
+	if s.Failed > 0 {
+		var kinds []string
+		for _, k := range slices.Sorted(maps.Keys(s.Failures)) {
+			kinds = append(kinds, fmt.Sprintf("%d× %s", s.Failures[k], k))
+		}
+		failed += " (" + strings.Join(kinds, ", ") + ")"
+		b = paint(st.Bad, b, failed)
+	} else {
+		b = append(b, failed...)
+	}
+	b = fmt.Appendf(b, ", %d retried\n", s.Retried)
+	if len(s.latencies) > 0 {
+		b = append(b, "  latency p50 "...)
+		b = appendLatency(b, s.Percentile(50))
+		b = append(b, "  p95 "...)
+		b = appendLatency(b, s.Percentile(95))
+		b = append(b, "  p99 "...)
+		b = appendLatency(b, s.Percentile(99))
+		b = append(b, '\n')
+	}
+	_, err := w.Write(b)
+	return err
+}

@@ -1,0 +1,71 @@
+package replay
+
+import (
+	"fmt"
+	"iter"
+
+	"github.com/portant-hooks/portant-hooks/fixtures"
+)
+
+// SyntheticSource is the Source name of generated events.
+const SyntheticSource = "synthetic"
+
+// Synthetic generates events: Count rounds of one event of each of Types,
+// in the order `portant-hooks generate` prints them, so the same Seed gives
+// the same bytes as `generate` does. Events are made as they are sent, so
+// a million of them take no memory.
+type Synthetic struct {
+	Types  []fixtures.EventType
+	Count  int // events per type; 0 means 1
+	Seed   uint64
+	Casing fixtures.Casing
+	Set    []Set // changes made to every event
+}
+
+// Events yields the generated events.
+func (s Synthetic) Events() iter.Seq[Event] {
+	return func(yield func(Event) bool) {
+		g := fixtures.NewGenerator(s.Seed, s.Casing)
+		for range max(s.Count, 1) {
+			for _, t := range s.Types {
+				body := g.Event(t)
+				if len(s.Set) > 0 {
+					// Check has shown the changes apply to every type.
+					if changed, err := applySets(body, s.Set); err == nil {
+						body = changed
+					}
+				}
+				if !yield(newEvent(SyntheticSource, body)) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// Check makes the first event of each type with the changes applied and
+// validates it, so a --set that cannot apply is an error before anything is
+// sent, and one that breaks the schema is a warning. The changes apply to
+// every event alike, so the first of each type stands for the rest.
+func (s Synthetic) Check(v *fixtures.Validator) (problems map[fixtures.EventType][]fixtures.Problem, err error) {
+	if len(s.Set) == 0 {
+		return nil, nil
+	}
+	g := fixtures.NewGenerator(s.Seed, s.Casing)
+	for _, t := range s.Types {
+		body, err := applySets(g.Event(t), s.Set)
+		if err != nil {
+			return nil, fmt.Errorf("synthetic %s: %w", t, err)
+		}
+		if v == nil {
+			continue
+		}
+		if r := v.Validate(body); !r.Valid() {
+			if problems == nil {
+				problems = map[fixtures.EventType][]fixtures.Problem{}
+			}
+			problems[t] = r.Problems
+		}
+	}
+	return problems, nil
+}
