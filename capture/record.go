@@ -27,4 +27,19 @@ type Record struct {
 	Valid    bool                `json:"valid"`              // under the default schema
 	Problems []fixtures.Problem  `json:"problems,omitempty"` // when not valid
 	Status   int                 `json:"status,omitempty"`   // what the listener answered
+	Forward  *Forward            `json:"forward,omitempty"`  // with --forward-to: what the handler answered
+
+	// Body is the request body, set only for records published to a Hub:
+	// a copy that the subscriber owns and nobody modifies. The journal
+	// does not hold it; the saved file does.
+	Body []byte `json:"-"`
+}
+
+// Forward is what the --forward-to handler made of an event.
+type Forward struct {
+	URL       string  `json:"url"`
+	Status    int     `json:"status,omitempty"`    // the handler's status; 0 when unreachable
+	LatencyMS float64 `json:"latencyMs"`           // until the handler's response headers
+	Error     string  `json:"error,omitempty"`     // why the handler could not be reached
+	BodyStart string  `json:"bodyStart,omitempty"` // the first bytes of the handler's response body
 }

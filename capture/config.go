@@ -1,0 +1,174 @@
+package capture
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/portant-hooks/portant-hooks/fixtures"
+)
+
+// Format is how the terminal shows each event.
+type Format string
+
+// The formats of --format.
+const (
+	FormatPretty  Format = "pretty"  // a styled header and the pretty-printed body
+	FormatSummary Format = "summary" // the header line only
+	FormatJSON    Format = "json"    // one NDJSON line per event, for jq
+	FormatQuiet   Format = "quiet"   // nothing per event
+)
+
+// Formats lists the formats, for help text and completion.
+var Formats = []string{string(FormatPretty), string(FormatJSON), string(FormatSummary), string(FormatQuiet)}
+
+// ParseFormat reads a --format value.
+func ParseFormat(s string) (Format, error) {
+	f := Format(strings.ToLower(strings.TrimSpace(s)))
+	if !slices.Contains(Formats, string(f)) {
+		return "", fmt.Errorf("unknown format %q: use %s", s, strings.Join(Formats, ", "))
+	}
+	return f, nil
+}
+
+// Defaults of the Config fields that have one.
+const (
+	DefaultHost              = "127.0.0.1"
+	DefaultPort              = 7678
+	DefaultMaxBody           = 10 << 20
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = time.Minute
+	DefaultIdleTimeout       = 2 * time.Minute
+	DefaultMaxHeaderBytes    = 64 << 10
+	DefaultForwardTimeout    = 30 * time.Second
+	DefaultShutdownTimeout   = 10 * time.Second
+	DefaultRenderQueue       = 1024
+	DefaultRenderQueueBytes  = 64 << 20
+)
+
+// Config is everything Serve needs. The zero value of a field means its
+// default where it has one.
+type Config struct {
+	Host string // default 127.0.0.1; anything not loopback gets a warning
+	Port int    // 0 picks a free port
+	Path string // "/" or "" accepts any path; "/x/" a subtree; "/x" exactly /x
+	// Listener, when set, is served instead of listening on Host:Port.
+	Listener net.Listener
+
+	Dir         string // where bodies and events.ndjson go
+	NoSave      bool   // only watch: save nothing, write no journal
+	Fsync       bool   // sync every body and journal line to disk before answering
+	KeepSecrets bool   // keep Authorization, Cookie, token... in the journal
+	MaxBody     int64  // bodies above it get 413 and are not saved
+
+	Token string // when set, requests need ?token=Token or TokenHeader: Token
+
+	Status   int           // the answer to a saved event; default 200
+	Delay    time.Duration // wait this long before answering
+	FailRate float64       // percent of saved events answered 500
+
+	ForwardTo      string            // forward each saved event to this URL and answer with its answer
+	ForwardTimeout time.Duration     // for one forwarded request
+	Transport      http.RoundTripper // for forwarding; default a clone of http.DefaultTransport
+
+	Format      Format
+	Out         io.Writer // events (the data)
+	Err         io.Writer // banner, warnings, rejected requests, summary
+	Color       bool      // Out takes colour
+	ColorErr    bool      // Err takes colour
+	RenderQueue int       // events waiting for the terminal before new ones are dropped from view
+
+	// Validator checks each body; default: the built-in default schema.
+	Validator *fixtures.Validator
+	// Hub, when set, gets every Record once it is saved and answered.
+	Hub *Hub
+	// Banner adds lines to the start-up banner, after the built-in ones
+	// (say, where the inspector is).
+	Banner []BannerLine
+	// OnReady is called once the listener accepts connections, with the URL
+	// to send events to. An error stops Serve.
+	OnReady func(url string) error
+
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	IdleTimeout       time.Duration
+	MaxHeaderBytes    int
+	// ShutdownTimeout bounds how long requests in flight may take to
+	// finish once ctx is done; the ones still running are then cut off.
+	ShutdownTimeout time.Duration
+}
+
+// BannerLine is one "Label  value" line of the start-up banner.
+type BannerLine struct{ Label, Value string }
+
+func (c *Config) setDefaults() {
+	if c.Host == "" {
+		c.Host = DefaultHost
+	}
+	if c.Path == "" {
+		c.Path = "/"
+	}
+	if c.MaxBody <= 0 {
+		c.MaxBody = DefaultMaxBody
+	}
+	if c.Status == 0 {
+		c.Status = http.StatusOK
+	}
+	if c.ForwardTimeout <= 0 {
+		c.ForwardTimeout = DefaultForwardTimeout
+	}
+	if c.Format == "" {
+		c.Format = FormatPretty
+	}
+	if c.Out == nil {
+		c.Out = io.Discard
+	}
+	if c.Err == nil {
+		c.Err = io.Discard
+	}
+	if c.RenderQueue <= 0 {
+		c.RenderQueue = DefaultRenderQueue
+	}
+	if c.ReadHeaderTimeout <= 0 {
+		c.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if c.ReadTimeout <= 0 {
+		c.ReadTimeout = DefaultReadTimeout
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.MaxHeaderBytes <= 0 {
+		c.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = DefaultShutdownTimeout
+	}
+}
+
+// check reports a Config that cannot work, before anything starts.
+func (c *Config) check() error {
+	if _, err := ParseFormat(string(c.Format)); err != nil {
+		return err
+	}
+	if c.Status < 200 || c.Status > 599 {
+		return fmt.Errorf("status %d is not an HTTP status to answer with: use 200 to 599", c.Status)
+	}
+	if c.FailRate < 0 || c.FailRate > 100 {
+		return fmt.Errorf("fail rate %g is not a percentage: use 0 to 100", c.FailRate)
+	}
+	if c.Delay < 0 {
+		return fmt.Errorf("delay %s is negative", c.Delay)
+	}
+	if !strings.HasPrefix(c.Path, "/") {
+		return fmt.Errorf("path %q must start with /", c.Path)
+	}
+	if !c.NoSave && c.Dir == "" {
+		return fmt.Errorf("no directory to save events in")
+	}
+	return nil
+}

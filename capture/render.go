@@ -1,0 +1,533 @@
+package capture
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+	"github.com/portant-hooks/portant-hooks/fixtures"
+	"github.com/tidwall/pretty"
+)
+
+// Limits of what the terminal shows of one event; the file has it all.
+const (
+	maxPrettyBody = 256 << 10 // larger JSON bodies are not pretty-printed
+	maxTextBody   = 2 << 10   // non-JSON bodies are shown up to this
+	maxProblems   = 3         // the first problems, then how many more
+	maxIDShown    = 64
+)
+
+// styles are the lipgloss styles of one stream, colour decided by the
+// caller and pinned, never guessed from the environment.
+type styles struct {
+	color                          bool
+	bold, faint, accent, good, bad lipgloss.Style
+	badges                         map[fixtures.EventType]lipgloss.Style
+	json                           *pretty.Style
+}
+
+// badgeColors gives each event type its colour (ANSI 256).
+var badgeColors = map[fixtures.EventType]lipgloss.Color{
+	fixtures.DocumentsCreated:    "39",  // blue
+	fixtures.EmailsCreated:       "170", // magenta
+	fixtures.SignaturesRequested: "214", // orange
+	fixtures.SignaturesCompleted: "42",  // green
+	fixtures.Unknown:             "245", // grey
+}
+
+func newStyles(w io.Writer, color bool) *styles {
+	r := lipgloss.NewRenderer(w)
+	if color {
+		r.SetColorProfile(termenv.ANSI256)
+	} else {
+		r.SetColorProfile(termenv.Ascii)
+	}
+	st := &styles{
+		color:  color,
+		bold:   r.NewStyle().Bold(true),
+		faint:  r.NewStyle().Faint(true),
+		accent: r.NewStyle().Foreground(lipgloss.Color("39")),
+		good:   r.NewStyle().Foreground(lipgloss.Color("42")),
+		bad:    r.NewStyle().Foreground(lipgloss.Color("203")),
+		badges: map[fixtures.EventType]lipgloss.Style{},
+	}
+	for t, c := range badgeColors {
+		st.badges[t] = r.NewStyle().Bold(true).Foreground(lipgloss.Color("16")).Background(c).Padding(0, 1)
+	}
+	if color {
+		st.json = pretty.TerminalStyle
+	}
+	return st
+}
+
+func (st *styles) badge(t fixtures.EventType) string {
+	if !st.color {
+		return string(t)
+	}
+	b, ok := st.badges[t]
+	if !ok {
+		b = st.badges[fixtures.Unknown]
+	}
+	return b.Render(string(t))
+}
+
+func (st *styles) status(code int) string {
+	s := strconv.Itoa(code)
+	if code >= 200 && code < 300 {
+		return st.good.Render(s)
+	}
+	return st.bad.Render(s)
+}
+
+// rejection is a request that was answered with an error and not saved.
+type rejection struct {
+	Time   time.Time
+	Status int
+	Method string
+	Path   string
+	Remote string
+	Why    string
+}
+
+// item is one thing for the terminal: an event (with its body when the
+// format shows it), a rejected request, or a warning.
+type item struct {
+	rec  *Record
+	body *bytes.Buffer // owned by the renderer, back to the pool once shown
+	rej  *rejection
+	warn string
+}
+
+// renderer shows events on its own goroutine, fed by a bounded queue, so a
+// slow terminal never slows capture: when the queue is full the event is
+// not shown (it is saved all the same), and the output says how many were
+// skipped.
+type renderer struct {
+	format   Format
+	dir      string
+	saved    bool
+	out      *bufio.Writer
+	err      io.Writer
+	outSt    *styles
+	errSt    *styles
+	loc      *time.Location
+	q        chan item
+	bytes    atomic.Int64 // body bytes waiting in q
+	maxBytes int64
+	stats    *stats
+	reported uint64 // drops already reported
+	done     chan struct{}
+}
+
+func newRenderer(cfg Config, s *stats) *renderer {
+	r := &renderer{
+		format:   cfg.Format,
+		dir:      cfg.Dir,
+		saved:    !cfg.NoSave,
+		out:      bufio.NewWriterSize(cfg.Out, 64<<10),
+		err:      cfg.Err,
+		outSt:    newStyles(cfg.Out, cfg.Color),
+		errSt:    newStyles(cfg.Err, cfg.ColorErr),
+		loc:      time.Local,
+		q:        make(chan item, cfg.RenderQueue),
+		maxBytes: DefaultRenderQueueBytes,
+		stats:    s,
+		done:     make(chan struct{}),
+	}
+	go r.run()
+	return r
+}
+
+// event queues rec for display. It reports whether it took body: if not,
+// the caller still owns it.
+func (r *renderer) event(rec *Record, body *bytes.Buffer) bool {
+	if r.format == FormatQuiet {
+		return false
+	}
+	it := item{rec: new(Record)}
+	*it.rec = *rec
+	if r.format == FormatSummary {
+		r.enqueue(it)
+		return false
+	}
+	n := int64(body.Len())
+	if r.bytes.Add(n) > r.maxBytes {
+		r.bytes.Add(-n)
+		r.stats.dropped.Add(1)
+		return false
+	}
+	it.body = body
+	if !r.enqueue(it) {
+		r.bytes.Add(-n)
+		return false
+	}
+	return true
+}
+
+func (r *renderer) rejected(rej rejection) {
+	if r.format == FormatQuiet {
+		return
+	}
+	r.enqueue(item{rej: &rej})
+}
+
+// warn shows a problem on Err, whatever the format.
+func (r *renderer) warn(msg string) { r.enqueue(item{warn: msg}) }
+
+func (r *renderer) enqueue(it item) bool {
+	select {
+	case r.q <- it:
+		return true
+	default:
+		if it.rec != nil {
+			r.stats.dropped.Add(1)
+		}
+		return false
+	}
+}
+
+// close shows what is still queued, flushes, and stops the goroutine. No
+// event, rejection or warning may be queued after it.
+func (r *renderer) close() {
+	close(r.q)
+	<-r.done
+}
+
+func (r *renderer) run() {
+	defer close(r.done)
+	for it := range r.q {
+		r.reportDrops()
+		r.show(it)
+		if len(r.q) == 0 {
+			_ = r.out.Flush()
+		}
+	}
+	r.reportDrops()
+	_ = r.out.Flush()
+}
+
+func (r *renderer) show(it item) {
+	switch {
+	case it.rec != nil:
+		var body []byte
+		if it.body != nil {
+			body = it.body.Bytes()
+		}
+		switch r.format {
+		case FormatJSON:
+			r.out.Write(jsonLine(it.rec, body))
+		case FormatSummary:
+			r.out.WriteString(r.outSt.summaryLine(it.rec, r.loc))
+		default:
+			r.out.WriteString(r.outSt.event(it.rec, body, r.loc))
+		}
+		if it.body != nil {
+			r.bytes.Add(-int64(it.body.Len()))
+			putBuffer(it.body)
+		}
+	case it.rej != nil:
+		_ = r.out.Flush()
+		io.WriteString(r.err, r.errSt.rejection(it.rej, r.loc))
+	case it.warn != "":
+		_ = r.out.Flush()
+		io.WriteString(r.err, r.errSt.bad.Render("Warning:")+" "+sanitize(it.warn, false)+"\n")
+	}
+}
+
+// reportDrops says, once the terminal has caught up a little, how many
+// events it did not show.
+func (r *renderer) reportDrops() {
+	d := r.stats.dropped.Load()
+	if d == r.reported {
+		return
+	}
+	msg := fmt.Sprintf("… %s not shown: the terminal could not keep up", plural(d-r.reported, "event"))
+	if r.saved {
+		msg += " (all are saved in " + displayDir(r.dir) + ")"
+	}
+	r.reported = d
+	if r.format == FormatJSON {
+		_ = r.out.Flush()
+		io.WriteString(r.err, r.errSt.bad.Render(msg)+"\n")
+		return
+	}
+	r.out.WriteString(r.outSt.bad.Render(msg) + "\n")
+}
+
+// header is the line that describes an event: sequence, time, type,
+// eventId, size and validity.
+func (st *styles) header(rec *Record, loc *time.Location) string {
+	var b strings.Builder
+	b.WriteString(st.faint.Render(fmt.Sprintf("#%d %s", rec.Seq, rec.Received.In(loc).Format("15:04:05.000"))))
+	b.WriteString("  ")
+	b.WriteString(st.badge(rec.Type))
+	b.WriteString("  ")
+	if rec.EventID == "" {
+		b.WriteString(st.faint.Render("(no eventId)"))
+	} else {
+		b.WriteString(st.bold.Render(shorten(sanitize(rec.EventID, false), maxIDShown)))
+	}
+	b.WriteString("  ")
+	b.WriteString(formatSize(rec.Size))
+	b.WriteString("  ")
+	switch {
+	case rec.Valid:
+		b.WriteString(st.good.Render("✓ valid"))
+	case len(rec.Problems) == 1:
+		b.WriteString(st.bad.Render("✗ 1 problem"))
+	default:
+		b.WriteString(st.bad.Render(fmt.Sprintf("✗ %d problems", len(rec.Problems))))
+	}
+	if rec.Status != 0 && rec.Status != http.StatusOK && rec.Forward == nil {
+		b.WriteString("  → ")
+		b.WriteString(st.status(rec.Status))
+	}
+	b.WriteByte('\n')
+	return b.String()
+}
+
+// notes are the lines under the header: the first problems with their
+// positions and pointers, and what the --forward-to handler answered.
+func (st *styles) notes(rec *Record) string {
+	var b strings.Builder
+	for i, p := range rec.Problems {
+		if i == maxProblems {
+			more := len(rec.Problems) - maxProblems
+			b.WriteString(st.faint.Render(fmt.Sprintf("    … and %s more", plural(uint64(more), "problem"))))
+			b.WriteByte('\n')
+			break
+		}
+		b.WriteString("    ")
+		b.WriteString(st.faint.Render(fmt.Sprintf("%d:%d:", p.Line, p.Column)))
+		b.WriteByte(' ')
+		if p.Pointer != "" {
+			b.WriteString(st.accent.Render(shorten(sanitize(p.Pointer, false), 120)))
+			b.WriteString(": ")
+		}
+		b.WriteString(st.bad.Render(shorten(sanitize(p.Message, false), 200)))
+		b.WriteByte('\n')
+	}
+	if f := rec.Forward; f != nil {
+		b.WriteString("    ↳ ")
+		if f.Error != "" {
+			b.WriteString(st.bad.Render("forward to " + sanitize(f.URL, false) + " failed: " + sanitize(f.Error, false)))
+			b.WriteString(" → ")
+			b.WriteString(st.status(rec.Status))
+		} else {
+			fmt.Fprintf(&b, "%s %s in %s", sanitize(f.URL, false), st.status(f.Status), formatMillis(f.LatencyMS))
+			if start := strings.TrimSpace(f.BodyStart); start != "" {
+				b.WriteString("  ")
+				b.WriteString(st.faint.Render(shorten(sanitize(start, false), 80)))
+			}
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// summaryLine is what --format summary shows of an event.
+func (st *styles) summaryLine(rec *Record, loc *time.Location) string {
+	return st.header(rec, loc) + st.notes(rec)
+}
+
+// event is what --format pretty shows: the header, where the request came
+// from and where it was saved, the notes, and the body, pretty-printed
+// when it is JSON.
+func (st *styles) event(rec *Record, body []byte, loc *time.Location) string {
+	var b strings.Builder
+	b.WriteString(st.header(rec, loc))
+	target := rec.Path
+	if rec.Query != "" {
+		target += "?" + rec.Query
+	}
+	detail := fmt.Sprintf("    %s %s from %s", rec.Method, shorten(sanitize(target, false), 200), sanitize(rec.Remote, false))
+	if rec.File != "" {
+		detail += " · " + rec.File
+	}
+	b.WriteString(st.faint.Render(detail))
+	b.WriteByte('\n')
+	b.WriteString(st.notes(rec))
+	b.WriteString(st.body(body))
+	b.WriteByte('\n')
+	return b.String()
+}
+
+// body shows JSON pretty-printed and coloured; anything else as text with
+// control characters escaped, so a payload cannot drive the terminal.
+func (st *styles) body(body []byte) string {
+	switch {
+	case len(body) == 0:
+		return st.faint.Render("(empty body)") + "\n"
+	case len(body) <= maxPrettyBody && json.Valid(body):
+		out := []byte(sanitizeJSON(pretty.Pretty(body)))
+		if st.json != nil {
+			out = pretty.Color(out, st.json)
+		}
+		return string(out)
+	case len(body) > maxPrettyBody && json.Valid(body):
+		return st.faint.Render(fmt.Sprintf("(%s of JSON, too large to show here)", formatSize(int64(len(body))))) + "\n"
+	}
+	shown := body
+	if len(shown) > maxTextBody {
+		shown = shown[:maxTextBody]
+	}
+	var b strings.Builder
+	b.WriteString(sanitize(string(shown), true))
+	if !strings.HasSuffix(b.String(), "\n") {
+		b.WriteByte('\n')
+	}
+	if len(shown) < len(body) {
+		b.WriteString(st.faint.Render(fmt.Sprintf("… %s more", formatSize(int64(len(body)-len(shown))))))
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func (st *styles) rejection(rej *rejection, loc *time.Location) string {
+	return fmt.Sprintf("%s %s %s %s from %s: %s\n",
+		st.faint.Render(rej.Time.In(loc).Format("15:04:05.000")),
+		st.status(rej.Status),
+		sanitize(rej.Method, false),
+		shorten(sanitize(rej.Path, false), 200),
+		sanitize(rej.Remote, false),
+		st.faint.Render(sanitize(rej.Why, false)+" (not saved)"))
+}
+
+// jsonLine is one NDJSON line for --format json: the record with the body
+// inline (as JSON when it is JSON, else as a string).
+func jsonLine(rec *Record, body []byte) []byte {
+	line, err := json.Marshal(rec)
+	if err != nil || len(line) < 2 {
+		return nil
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(line) + len(body) + 16)
+	buf.Write(line[:len(line)-1])
+	buf.WriteString(`,"body":`)
+	if json.Valid(body) {
+		_ = json.Compact(&buf, body) // cannot fail on valid JSON
+	} else {
+		s, _ := json.Marshal(string(body))
+		buf.Write(s)
+	}
+	buf.WriteString("}\n")
+	return buf.Bytes()
+}
+
+// sanitize escapes what could drive a terminal: control characters (and,
+// unless multiline, newlines and tabs), C1 controls, bidirectional
+// overrides, and bytes that are not UTF-8.
+func sanitize(s string, multiline bool) string {
+	return escapeUnsafe(s, multiline, false)
+}
+
+// sanitizeJSON escapes the same in pretty-printed JSON, as JSON escapes,
+// so the result is still JSON for the colouriser.
+func sanitizeJSON(b []byte) string {
+	return escapeUnsafe(string(b), true, true)
+}
+
+func escapeUnsafe(s string, multiline, inJSON bool) string {
+	i := 0
+	for i < len(s) {
+		c := s[i]
+		if c >= 0x20 && c < 0x7f || multiline && (c == '\n' || c == '\t') {
+			i++
+			continue
+		}
+		if c >= 0x80 {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if !unsafeRune(r, size) {
+				i += size
+				continue
+			}
+		}
+		break
+	}
+	if i == len(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	b.WriteString(s[:i])
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			if inJSON {
+				b.WriteString(`\ufffd`)
+			} else {
+				fmt.Fprintf(&b, `\x%02x`, s[i])
+			}
+		case r < 0x80 && !(r >= 0x20 && r < 0x7f || multiline && (r == '\n' || r == '\t')):
+			switch {
+			case r == '\n':
+				b.WriteString(`\n`)
+			case r == '\t':
+				b.WriteString(`\t`)
+			default:
+				fmt.Fprintf(&b, `\u%04x`, r)
+			}
+		case unsafeRune(r, size):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+func unsafeRune(r rune, size int) bool {
+	switch {
+	case r == utf8.RuneError && size == 1:
+		return true
+	case r >= 0x80 && r <= 0x9f: // C1 controls
+		return true
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069: // bidi overrides
+		return true
+	}
+	return false
+}
+
+func shorten(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	runes := []rune(s)
+	return string(runes[:n-1]) + "…"
+}
+
+// formatSize is a byte count for people: 512 B, 1.0 KiB, 10 MiB.
+func formatSize(n int64) string {
+	if n < 1024 {
+		return strconv.FormatInt(n, 10) + " B"
+	}
+	units := []string{"KiB", "MiB", "GiB", "TiB"}
+	v := float64(n) / 1024
+	u := 0
+	for v >= 1024 && u < len(units)-1 {
+		v /= 1024
+		u++
+	}
+	s := strconv.FormatFloat(v, 'f', 1, 64)
+	s = strings.TrimSuffix(s, ".0")
+	return s + " " + units[u]
+}
+
+func formatMillis(ms float64) string {
+	if ms >= 1000 {
+		return strconv.FormatFloat(ms/1000, 'f', 2, 64) + "s"
+	}
+	return strconv.FormatFloat(ms, 'f', 1, 64) + "ms"
+}

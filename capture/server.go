@@ -1,0 +1,418 @@
+package capture
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/portant-hooks/portant-hooks/fixtures"
+)
+
+// ErrAddrInUse is wrapped by the error Serve returns when another program
+// already listens on the address.
+var ErrAddrInUse = errors.New("address already in use")
+
+// StartError is why Serve could not start: a Config that cannot work, a
+// directory it cannot write, an address it cannot listen on. Nothing was
+// captured.
+type StartError struct{ Err error }
+
+func (e *StartError) Error() string { return e.Err.Error() }
+func (e *StartError) Unwrap() error { return e.Err }
+
+// Serve listens for webhook events until ctx is done. Every accepted POST is
+// saved to the store (unless NoSave) before it is answered, journalled,
+// published to the Hub and shown on the terminal off the request path.
+// When ctx is done it stops accepting, lets the requests in flight finish,
+// flushes the terminal, prints a summary to Err and returns nil.
+func Serve(ctx context.Context, cfg Config) error {
+	cfg.setDefaults()
+	if err := cfg.check(); err != nil {
+		return &StartError{err}
+	}
+	s, err := newServer(cfg)
+	if err != nil {
+		return &StartError{err}
+	}
+	ln := cfg.Listener
+	if ln == nil {
+		addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
+		ln, err = net.Listen("tcp", addr)
+		if err != nil {
+			s.closeStore()
+			if errors.Is(err, syscall.EADDRINUSE) {
+				return &StartError{fmt.Errorf("listen on %s: %w", addr, ErrAddrInUse)}
+			}
+			return &StartError{fmt.Errorf("listen on %s: %v", addr, unwrapNet(err))}
+		}
+	}
+	return s.run(ctx, ln)
+}
+
+// server is one run of Serve.
+type server struct {
+	cfg       Config
+	store     *Store // nil with NoSave
+	validator *fixtures.Validator
+	forward   *forwarder // nil without ForwardTo
+	render    *renderer
+	stats     stats
+	clock     clock
+	started   time.Time
+	stopping  chan struct{} // closed when ctx is done: cuts --delay short
+	handlers  sync.WaitGroup
+}
+
+func newServer(cfg Config) (*server, error) {
+	s := &server{cfg: cfg, validator: cfg.Validator, stopping: make(chan struct{})}
+	if s.validator == nil {
+		v, err := fixtures.NewValidator(fixtures.Options{})
+		if err != nil {
+			return nil, err
+		}
+		s.validator = v
+	}
+	if cfg.ForwardTo != "" {
+		f, err := newForwarder(cfg.ForwardTo, cfg.Transport, cfg.ForwardTimeout)
+		if err != nil {
+			return nil, err
+		}
+		s.forward = f
+	}
+	if !cfg.NoSave {
+		st, err := OpenStore(cfg.Dir, cfg.Fsync)
+		if err != nil {
+			return nil, err
+		}
+		s.store = st
+	}
+	return s, nil
+}
+
+func (s *server) closeStore() {
+	if s.store != nil {
+		_ = s.store.Close()
+	}
+}
+
+func (s *server) run(ctx context.Context, ln net.Listener) error {
+	defer s.closeStore()
+	s.started = time.Now()
+	s.render = newRenderer(s.cfg, &s.stats)
+	srv := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		ReadTimeout:       s.cfg.ReadTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
+		// Hostile clients make the server log; they must not fill the
+		// terminal. What matters is counted and shown per request.
+		ErrorLog: discardLog,
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	url := baseURL(ln.Addr(), s.cfg.Path)
+	writeBanner(s.cfg, url, ln.Addr())
+	var failed error
+	if s.cfg.OnReady != nil {
+		if err := s.cfg.OnReady(url); err != nil {
+			failed = err
+		}
+	}
+	if failed == nil {
+		select {
+		case <-ctx.Done():
+		case err := <-served:
+			failed = fmt.Errorf("serve %s: %w", ln.Addr(), err)
+		}
+	}
+
+	close(s.stopping)
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		_ = srv.Close() // cut off what did not finish in time: it was not answered
+	}
+	s.handlers.Wait()
+	s.render.close()
+	writeSummary(s.cfg, &s.stats, time.Since(s.started), s.store != nil)
+	return failed
+}
+
+// ServeHTTP handles one webhook request.
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handlers.Add(1)
+	defer s.handlers.Done()
+
+	if s.cfg.Token != "" && !s.authorized(r) {
+		s.reject(w, r, http.StatusUnauthorized, "missing or wrong token: add ?token=<token> to the URL or send the "+TokenHeader+" header")
+		return
+	}
+	if !pathMatches(s.cfg.Path, r.URL.Path) {
+		s.reject(w, r, http.StatusNotFound, "events are accepted on "+s.cfg.Path+" only")
+		return
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		s.reject(w, r, http.StatusMethodNotAllowed, "send events with POST")
+		return
+	}
+	if r.ContentLength > s.cfg.MaxBody {
+		s.reject(w, r, http.StatusRequestEntityTooLarge, tooLarge(s.cfg.MaxBody))
+		return
+	}
+
+	seq, received := s.clock.next()
+	buf := getBuffer(r.ContentLength)
+	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)); err != nil {
+		putBuffer(buf)
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			s.reject(w, r, http.StatusRequestEntityTooLarge, tooLarge(s.cfg.MaxBody))
+			return
+		}
+		s.reject(w, r, http.StatusBadRequest, "could not read the body: "+err.Error())
+		return
+	}
+	body := buf.Bytes()
+
+	rep := s.validator.Validate(body)
+	sum := sha256.Sum256(body)
+	rec := Record{
+		Seq:      seq,
+		Received: received,
+		Method:   r.Method,
+		Path:     r.URL.EscapedPath(),
+		Query:    redactQuery(r.URL.RawQuery, s.cfg.KeepSecrets),
+		Headers:  redactHeaders(r.Header, s.cfg.KeepSecrets),
+		Remote:   r.RemoteAddr,
+		Size:     int64(len(body)),
+		SHA256:   hex.EncodeToString(sum[:]),
+		EventID:  rep.EventID,
+		Type:     rep.EventType,
+		Valid:    rep.Valid(),
+		Problems: rep.Problems,
+	}
+	if rec.Type == "" {
+		rec.Type = fixtures.Unknown
+	}
+
+	if s.store != nil {
+		name := FileName(received, seq, rec.Type, rec.EventID)
+		if err := s.store.Save(name, body); err != nil {
+			putBuffer(buf)
+			s.stats.failed.Add(1)
+			s.render.warn(fmt.Sprintf("event #%d was not saved and got 500: %v", seq, err))
+			http.Error(w, "portant-hooks: could not save the event (see the listener's terminal)", http.StatusInternalServerError)
+			return
+		}
+		rec.File = name
+	}
+
+	if s.forward != nil {
+		s.forward.serve(w, r, body, &rec, s.finish)
+	} else {
+		s.answer(w, &rec)
+	}
+	s.stats.count(&rec)
+	if s.cfg.Hub != nil {
+		pub := rec
+		pub.Body = bytes.Clone(body)
+		s.cfg.Hub.Publish(pub)
+	}
+	if !s.render.event(&rec, buf) {
+		putBuffer(buf)
+	}
+}
+
+// answer writes the mock endpoint's answer to a saved event.
+func (s *server) answer(w http.ResponseWriter, rec *Record) {
+	status, why := s.cfg.Status, ""
+	if s.cfg.FailRate > 0 && rand.Float64()*100 < s.cfg.FailRate {
+		status, why = http.StatusInternalServerError, "simulated failure"
+	} else if status >= 300 {
+		why = "simulated status " + strconv.Itoa(status)
+	}
+	rec.Status = status
+	if err := s.finish(rec); err != nil {
+		http.Error(w, "portant-hooks: the event was saved but not journalled (see the listener's terminal)", http.StatusInternalServerError)
+		return
+	}
+	s.wait()
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	if status == http.StatusNoContent || status == http.StatusNotModified {
+		return
+	}
+	b := make([]byte, 0, 64)
+	b = append(b, `{"ok":`...)
+	b = strconv.AppendBool(b, why == "")
+	b = append(b, `,"seq":`...)
+	b = strconv.AppendUint(b, rec.Seq, 10)
+	if why != "" {
+		b = append(b, `,"error":`...)
+		b = strconv.AppendQuote(b, why)
+	}
+	b = append(b, "}\n"...)
+	_, _ = w.Write(b)
+}
+
+// wait applies --delay, cut short when the listener stops.
+func (s *server) wait() {
+	if s.cfg.Delay <= 0 {
+		return
+	}
+	t := time.NewTimer(s.cfg.Delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-s.stopping:
+	}
+}
+
+// finish journals a record once its answer is known, before the answer is
+// written.
+func (s *server) finish(rec *Record) error {
+	if s.store == nil {
+		return nil
+	}
+	line, err := json.Marshal(rec)
+	if err == nil {
+		err = s.store.Append(append(line, '\n'))
+	}
+	if err != nil {
+		s.stats.failed.Add(1)
+		s.render.warn(fmt.Sprintf("event #%d was saved as %s but not journalled: %v", rec.Seq, rec.File, err))
+	}
+	return err
+}
+
+func (s *server) authorized(r *http.Request) bool {
+	want := []byte(s.cfg.Token)
+	if got := r.Header.Get(TokenHeader); got != "" && subtle.ConstantTimeCompare([]byte(got), want) == 1 {
+		return true
+	}
+	if r.URL.RawQuery == "" {
+		return false
+	}
+	got := r.URL.Query().Get("token")
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), want) == 1
+}
+
+// reject answers a request that is not saved, and counts and shows it.
+func (s *server) reject(w http.ResponseWriter, r *http.Request, status int, why string) {
+	s.stats.reject(status)
+	s.render.rejected(rejection{
+		Time:   time.Now(),
+		Status: status,
+		Method: r.Method,
+		Path:   r.URL.EscapedPath(),
+		Remote: r.RemoteAddr,
+		Why:    why,
+	})
+	http.Error(w, "portant-hooks: "+why, status)
+}
+
+func tooLarge(limit int64) string {
+	return fmt.Sprintf("body larger than the %s limit", formatSize(limit))
+}
+
+// pathMatches follows http.ServeMux: "/" matches every path, a pattern
+// ending in "/" a subtree, any other exactly itself.
+func pathMatches(pattern, path string) bool {
+	if pattern == "/" || pattern == path {
+		return true
+	}
+	return strings.HasSuffix(pattern, "/") && strings.HasPrefix(path, pattern)
+}
+
+// baseURL is where to send events, for the banner and OnReady.
+func baseURL(addr net.Addr, path string) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String() + path
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		if ip.To4() != nil {
+			host = "127.0.0.1"
+		} else {
+			host = "::1"
+		}
+	}
+	return "http://" + net.JoinHostPort(host, port) + path
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func unwrapNet(err error) error {
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		return oe.Err
+	}
+	return err
+}
+
+// clock hands out sequence numbers with receive times that never go
+// backwards, so names sort in arrival order even if the wall clock steps.
+type clock struct {
+	mu   sync.Mutex
+	seq  uint64
+	last time.Time
+}
+
+func (c *clock) next() (uint64, time.Time) {
+	now := time.Now().UTC().Round(0)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if now.Before(c.last) {
+		now = c.last
+	}
+	c.last = now
+	c.seq++
+	return c.seq, now
+}
+
+var discardLog = log.New(io.Discard, "", 0)
+
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooled keeps one huge body from pinning its buffer for good.
+const maxPooled = 1 << 20
+
+func getBuffer(contentLength int64) *bytes.Buffer {
+	b := buffers.Get().(*bytes.Buffer)
+	b.Reset()
+	if contentLength > 0 {
+		b.Grow(int(contentLength) + bytes.MinRead)
+	}
+	return b
+}
+
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() <= maxPooled {
+		buffers.Put(b)
+	}
+}

@@ -1,0 +1,212 @@
+package capture
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/portant-hooks/portant-hooks/fixtures"
+)
+
+// rejectStatuses are the answers to requests that are counted, not saved.
+var rejectStatuses = []int{
+	http.StatusBadRequest,
+	http.StatusUnauthorized,
+	http.StatusNotFound,
+	http.StatusMethodNotAllowed,
+	http.StatusRequestEntityTooLarge,
+}
+
+// stats counts what a run saw, for the summary. Safe for concurrent use.
+type stats struct {
+	types    [5]atomic.Uint64 // fixtures.Types in order, then Unknown
+	invalid  atomic.Uint64
+	rejected [5]atomic.Uint64 // by rejectStatuses
+	failed   atomic.Uint64    // could not be saved or journalled
+	fwdFail  atomic.Uint64    // the --forward-to handler could not be reached
+	dropped  atomic.Uint64    // not shown: the terminal could not keep up
+}
+
+func typeIndex(t fixtures.EventType) int {
+	for i, known := range fixtures.Types {
+		if t == known {
+			return i
+		}
+	}
+	return len(fixtures.Types)
+}
+
+func (s *stats) count(rec *Record) {
+	s.types[typeIndex(rec.Type)].Add(1)
+	if !rec.Valid {
+		s.invalid.Add(1)
+	}
+	if rec.Forward != nil && rec.Forward.Error != "" {
+		s.fwdFail.Add(1)
+	}
+}
+
+func (s *stats) reject(status int) {
+	for i, st := range rejectStatuses {
+		if st == status {
+			s.rejected[i].Add(1)
+			return
+		}
+	}
+}
+
+func (s *stats) events() uint64 {
+	var n uint64
+	for i := range s.types {
+		n += s.types[i].Load()
+	}
+	return n
+}
+
+// writeSummary prints what the run captured, once it has stopped.
+func writeSummary(cfg Config, s *stats, ran time.Duration, saved bool) {
+	var b strings.Builder
+	n := s.events()
+	verb := "saved in " + displayDir(cfg.Dir)
+	if !saved {
+		verb = "received (not saved)"
+	}
+	switch n {
+	case 0:
+		fmt.Fprintf(&b, "Stopped after %s: no events received.\n", roundDuration(ran))
+	default:
+		fmt.Fprintf(&b, "Stopped after %s: %s %s\n", roundDuration(ran), plural(n, "event"), verb)
+	}
+	row := func(label string, count uint64, note string) {
+		fmt.Fprintf(&b, "  %-22s %5d%s\n", label, count, note)
+	}
+	for i, t := range append(append([]fixtures.EventType(nil), fixtures.Types...), fixtures.Unknown) {
+		if c := s.types[i].Load(); c > 0 {
+			row(string(t), c, "")
+		}
+	}
+	if c := s.invalid.Load(); c > 0 || n > 0 {
+		row("invalid", c, "")
+	}
+	var rej uint64
+	var parts []string
+	for i, status := range rejectStatuses {
+		if c := s.rejected[i].Load(); c > 0 {
+			rej += c
+			parts = append(parts, fmt.Sprintf("%d %s ×%d", status, strings.ToLower(http.StatusText(status)), c))
+		}
+	}
+	if rej > 0 {
+		row("rejected (not saved)", rej, "  ("+strings.Join(parts, ", ")+")")
+	}
+	if c := s.fwdFail.Load(); c > 0 {
+		row("forward failed (502)", c, "  (the handler could not be reached)")
+	}
+	if c := s.failed.Load(); c > 0 {
+		row("failed (500)", c, "  (could not be saved or journalled: see the warnings above)")
+	}
+	if c := s.dropped.Load(); c > 0 {
+		note := "  (the terminal could not keep up"
+		if saved {
+			note += "; all are saved"
+		}
+		row("not shown", c, note+")")
+	}
+	_, _ = io.WriteString(cfg.Err, b.String())
+}
+
+// writeBanner says where the listener listens, where it saves, and how to
+// send it a test event.
+func writeBanner(cfg Config, base string, addr net.Addr) {
+	st := newStyles(cfg.Err, cfg.ColorErr)
+	var b strings.Builder
+	if host, _, err := net.SplitHostPort(addr.String()); err == nil && !isLoopback(host) && cfg.Listener == nil {
+		fmt.Fprintln(&b, st.bad.Render("Warning:")+" listening on "+host+", which other machines can reach: anyone who can reach it can send events"+
+			map[bool]string{true: ".", false: " (require a token with --token)."}[cfg.Token != ""])
+	}
+	where := "any path"
+	if cfg.Path != "/" {
+		where = cfg.Path
+		if strings.HasSuffix(cfg.Path, "/") {
+			where += "*"
+		}
+	}
+	fmt.Fprintf(&b, "%s %s  %s\n", st.bold.Render("Listening on"), st.accent.Render(base), st.faint.Render("(POST, "+where+")"))
+	line := func(label, value string) {
+		fmt.Fprintf(&b, "  %s %s\n", st.faint.Render(fmt.Sprintf("%-12s", label)), value)
+	}
+	if cfg.NoSave {
+		line("Saving", "off: events are shown, not kept")
+	} else {
+		line("Saving to", displayDir(cfg.Dir)+" "+st.faint.Render("(one file per event; journal "+JournalName+")"))
+	}
+	if cfg.Token != "" {
+		line("Token", "required: ?token=<token> in the URL, or the "+TokenHeader+" header")
+	}
+	if cfg.ForwardTo != "" {
+		line("Forwarding", "to "+cfg.ForwardTo+" "+st.faint.Render("(its answers go back to the sender)"))
+	} else if cfg.Status != http.StatusOK || cfg.FailRate > 0 || cfg.Delay > 0 {
+		line("Answering", mockDescription(cfg))
+	}
+	for _, extra := range cfg.Banner {
+		line(extra.Label, extra.Value)
+	}
+	test := base
+	if cfg.Token != "" {
+		test = withToken(base, cfg.Token)
+	}
+	line("Send a test", "portant-hooks send --type all --to '"+test+"'")
+	line("Stop", "Ctrl-C")
+	_, _ = io.WriteString(cfg.Err, b.String())
+}
+
+func mockDescription(cfg Config) string {
+	s := fmt.Sprintf("%d %s", cfg.Status, http.StatusText(cfg.Status))
+	if cfg.FailRate > 0 {
+		s += fmt.Sprintf(", and 500 to %g%% of events", cfg.FailRate)
+	}
+	if cfg.Delay > 0 {
+		s += ", after " + cfg.Delay.String()
+	}
+	return s
+}
+
+func withToken(base, token string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return base
+	}
+	q := u.Query()
+	q.Set("token", token)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// displayDir shows a directory with a trailing separator, so it reads as
+// one.
+func displayDir(dir string) string {
+	if dir == "" {
+		return "."
+	}
+	return filepath.Clean(dir) + string(filepath.Separator)
+}
+
+func roundDuration(d time.Duration) time.Duration {
+	if d < time.Minute {
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(time.Second)
+}
+
+func plural(n uint64, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

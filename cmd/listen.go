@@ -1,0 +1,199 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/portant-hooks/portant-hooks/capture"
+	"github.com/spf13/cobra"
+)
+
+type listenOptions struct {
+	host           string
+	port           int
+	path           string
+	dir            string
+	noSave         bool
+	fsync          bool
+	keepSecrets    bool
+	maxBody        string
+	token          string
+	status         int
+	delay          time.Duration
+	failRate       float64
+	forwardTo      string
+	forwardTimeout time.Duration
+	format         string
+	readyFile      string
+}
+
+func newListenCmd(f *Factory) *cobra.Command {
+	var opts listenOptions
+	cmd := &cobra.Command{
+		Use:   "listen",
+		Short: "Capture the events Portant sends, show them, save them as fixtures",
+		Long: `Capture the events Portant sends, show each one, and save it as a fixture.
+
+Every POST is saved byte for byte before it is answered, as
+<dir>/<UTC time>-<seq>-<TYPE>-<id prefix>.json (names sort in arrival order),
+and journalled in <dir>/events.ndjson with its headers, sha256, type and
+validity. Secret-bearing headers are redacted in the journal unless
+--keep-secrets. Saved files are ready for "validate" and "send".
+
+It listens on loopback only, unless --host says otherwise. To receive real
+events, expose the port through a tunnel (ngrok http 7678, cloudflared
+tunnel --url http://localhost:7678), paste the public URL into Portant's
+"Send events to Webhook" block, and require a --token.
+
+It can also stand in for your endpoint (--status, --delay, --fail-rate) or
+sit in front of it (--forward-to), to see how each side behaves.
+
+Ctrl-C stops it: requests in flight finish, and a summary is printed.`,
+		Example: `  portant-hooks listen
+  portant-hooks listen --port 9000 --dir fixtures/captured
+  portant-hooks listen --token "$(openssl rand -hex 16)"   # before exposing it through a tunnel
+  portant-hooks listen --forward-to http://localhost:3000/webhooks/portant
+  portant-hooks listen --status 503 --delay 2s           # see how the sender retries
+  portant-hooks listen --format json | jq .eventType`,
+		Args: argsUsage(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return listenRun(cmd, f, opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.host, "host", capture.DefaultHost, "address to listen on (anything but loopback is reachable from other machines)")
+	fl.IntVarP(&opts.port, "port", "p", capture.DefaultPort, "port to listen on (0 picks a free one)")
+	fl.StringVar(&opts.path, "path", "/", `accept events only on this path ("/": any path, "/x/": under /x/)`)
+	fl.StringVarP(&opts.dir, "dir", "d", "portant-events", "directory to save events in")
+	fl.BoolVar(&opts.noSave, "no-save", false, "only show events: save nothing")
+	fl.BoolVar(&opts.fsync, "fsync", false, "sync every event to disk before answering (slower, survives a power cut)")
+	fl.BoolVar(&opts.keepSecrets, "keep-secrets", false, "keep Authorization, Cookie, tokens... in the journal instead of redacting them")
+	fl.StringVar(&opts.maxBody, "max-body", "10MiB", "largest body accepted (413 beyond it, nothing saved)")
+	fl.StringVar(&opts.token, "token", "", "require this token: ?token=T in the URL or the "+capture.TokenHeader+" header (401 otherwise)")
+	fl.IntVar(&opts.status, "status", 200, "status to answer events with (mock endpoint)")
+	fl.DurationVar(&opts.delay, "delay", 0, "wait this long before answering (mock endpoint)")
+	fl.Float64Var(&opts.failRate, "fail-rate", 0, "answer 500 to this percentage of events, still saving them (mock endpoint)")
+	fl.StringVar(&opts.forwardTo, "forward-to", "", "forward each event to this URL and answer with its answer (502 when unreachable)")
+	fl.DurationVar(&opts.forwardTimeout, "forward-timeout", capture.DefaultForwardTimeout, "how long the --forward-to handler may take")
+	fl.StringVar(&opts.format, "format", string(capture.FormatPretty), "how to show events: "+strings.Join(capture.Formats, "|"))
+	fl.StringVar(&opts.readyFile, "ready-file", "", "write the URL to this file once listening (for scripts and tests)")
+	_ = fl.MarkHidden("ready-file")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(capture.Formats, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func listenRun(cmd *cobra.Command, f *Factory, opts listenOptions) error {
+	cfg, err := listenConfig(f, opts)
+	if err != nil {
+		return err
+	}
+	err = capture.Serve(cmd.Context(), cfg)
+	var se *capture.StartError
+	switch {
+	case errors.Is(err, capture.ErrAddrInUse):
+		addr := net.JoinHostPort(opts.host, strconv.Itoa(opts.port))
+		return inputErrorf("cannot listen on %s: the port is already in use (another listen?): stop that program, or choose another port with --port (--port 0 picks a free one)", addr)
+	case errors.As(err, &se):
+		return inputErrorf("%v", se)
+	}
+	return err
+}
+
+// listenConfig turns the flags into the capture configuration.
+func listenConfig(f *Factory, opts listenOptions) (capture.Config, error) {
+	format, err := capture.ParseFormat(opts.format)
+	if err != nil {
+		return capture.Config{}, flagErrorf("--format: %v", err)
+	}
+	maxBody, err := parseSize(opts.maxBody)
+	if err != nil {
+		return capture.Config{}, flagErrorf("--max-body: %v", err)
+	}
+	switch {
+	case opts.port < 0 || opts.port > 65535:
+		return capture.Config{}, flagErrorf("--port %d is not a port: use 1 to 65535, or 0 for a free one", opts.port)
+	case opts.status < 200 || opts.status > 599:
+		return capture.Config{}, flagErrorf("--status %d is not a status to answer with: use 200 to 599", opts.status)
+	case opts.failRate < 0 || opts.failRate > 100:
+		return capture.Config{}, flagErrorf("--fail-rate %g is not a percentage: use 0 to 100", opts.failRate)
+	case opts.delay < 0:
+		return capture.Config{}, flagErrorf("--delay %s is negative", opts.delay)
+	case !strings.HasPrefix(opts.path, "/"):
+		return capture.Config{}, flagErrorf("--path %q must start with /", opts.path)
+	case opts.forwardTo != "" && (opts.status != 200 || opts.failRate > 0):
+		return capture.Config{}, flagErrorf("--forward-to answers with the handler's status: it cannot be combined with --status or --fail-rate")
+	case opts.forwardTimeout <= 0:
+		return capture.Config{}, flagErrorf("--forward-timeout must be positive, got %s", opts.forwardTimeout)
+	}
+	cfg := capture.Config{
+		Host:           opts.host,
+		Port:           opts.port,
+		Path:           opts.path,
+		Dir:            opts.dir,
+		NoSave:         opts.noSave,
+		Fsync:          opts.fsync,
+		KeepSecrets:    opts.keepSecrets,
+		MaxBody:        maxBody,
+		Token:          opts.token,
+		Status:         opts.status,
+		Delay:          opts.delay,
+		FailRate:       opts.failRate,
+		ForwardTo:      opts.forwardTo,
+		ForwardTimeout: opts.forwardTimeout,
+		Format:         format,
+		Out:            f.IO.Out,
+		Err:            f.IO.Err,
+		Color:          f.IO.ColorOut(),
+		ColorErr:       f.IO.ColorErr(),
+	}
+	if opts.readyFile != "" {
+		cfg.OnReady = func(url string) error { return writeReadyFile(opts.readyFile, url) }
+	}
+	return cfg, nil
+}
+
+// writeReadyFile writes url to path in one step, so a reader never sees it
+// half written.
+func writeReadyFile(path, url string) error {
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
+	if err := os.WriteFile(tmp, []byte(url+"\n"), 0o644); err != nil {
+		return fmt.Errorf("write ready file: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("write ready file: %w", err)
+	}
+	return nil
+}
+
+// parseSize reads a byte count: 1048576, 512KiB, 10MiB, 1.5MB, 2g. The
+// units are binary (K = 1024) whichever way they are spelled.
+func parseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	i := 0
+	for i < len(t) && (t[i] >= '0' && t[i] <= '9' || t[i] == '.') {
+		i++
+	}
+	num, unit := t[:i], strings.ToLower(strings.TrimSpace(t[i:]))
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil || num == "" {
+		return 0, fmt.Errorf("%q is not a size: use bytes or a unit, such as 512KiB or 10MiB", s)
+	}
+	mult := map[string]float64{"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10,
+		"m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20, "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30}[unit]
+	if mult == 0 {
+		return 0, fmt.Errorf("%q has an unknown unit %q: use B, KiB, MiB or GiB", s, t[i:])
+	}
+	n := v * mult
+	if n < 1 || n > math.MaxInt32 {
+		return 0, fmt.Errorf("%q is out of range: use 1B to 2GiB", s)
+	}
+	return int64(n), nil
+}
