@@ -108,7 +108,6 @@ func NewRootCmd(f *Factory) *cobra.Command {
 
 	root.AddCommand(
 		newListenCmd(f),
-		newListenCmd(f),
 		newValidateCmd(f),
 		newSchemaCmd(f),
 		newGenerateCmd(f),
