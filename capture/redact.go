@@ -32,7 +32,7 @@ func isSecretName(name string) bool {
 	if secretHeaders[http.CanonicalHeaderKey(name)] {
 		return true
 	}
-	lower := strings.ToLower(name)
+	lower := strings.ReplaceAll(strings.ToLower(name), "_", "-")
 	for _, w := range secretWords {
 		if strings.Contains(lower, w) {
 			return true

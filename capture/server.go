@@ -127,8 +127,12 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
-	url := baseURL(ln.Addr(), s.cfg.Path)
-	writeBanner(s.cfg, url, ln.Addr())
+	host := s.cfg.Host
+	if s.cfg.Listener != nil {
+		host = ""
+	}
+	url := baseURL(host, ln.Addr(), s.cfg.Path)
+	writeBanner(s.cfg, url)
 	var failed error
 	if s.cfg.OnReady != nil {
 		if err := s.cfg.OnReady(url); err != nil {
@@ -343,16 +347,19 @@ func pathMatches(pattern, path string) bool {
 	return strings.HasSuffix(pattern, "/") && strings.HasPrefix(path, pattern)
 }
 
-// baseURL is where to send events, for the banner and OnReady.
-func baseURL(addr net.Addr, path string) string {
-	host, port, err := net.SplitHostPort(addr.String())
+// baseURL is where to send events, for the banner and OnReady: the host
+// asked for (loopback when it was "any address") and the port listened on.
+func baseURL(host string, addr net.Addr, path string) string {
+	h, port, err := net.SplitHostPort(addr.String())
 	if err != nil {
 		return "http://" + addr.String() + path
 	}
+	if host == "" {
+		host = h
+	}
 	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
-		if ip.To4() != nil {
-			host = "127.0.0.1"
-		} else {
+		host = "127.0.0.1"
+		if ip.To4() == nil {
 			host = "::1"
 		}
 	}

@@ -3,7 +3,6 @@ package capture
 import (
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -123,11 +122,11 @@ func writeSummary(cfg Config, s *stats, ran time.Duration, saved bool) {
 
 // writeBanner says where the listener listens, where it saves, and how to
 // send it a test event.
-func writeBanner(cfg Config, base string, addr net.Addr) {
+func writeBanner(cfg Config, base string) {
 	st := newStyles(cfg.Err, cfg.ColorErr)
 	var b strings.Builder
-	if host, _, err := net.SplitHostPort(addr.String()); err == nil && !isLoopback(host) && cfg.Listener == nil {
-		fmt.Fprintln(&b, st.bad.Render("Warning:")+" listening on "+host+", which other machines can reach: anyone who can reach it can send events"+
+	if !isLoopback(cfg.Host) && cfg.Listener == nil {
+		fmt.Fprintln(&b, st.bad.Render("Warning:")+" listening on "+cfg.Host+", which other machines can reach: anyone who can reach it can send events"+
 			map[bool]string{true: ".", false: " (require a token with --token)."}[cfg.Token != ""])
 	}
 	where := "any path"

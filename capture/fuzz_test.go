@@ -1,0 +1,108 @@
+package capture
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/portant-hooks/portant-hooks/fixtures"
+)
+
+func addBodySeeds(f *testing.F) {
+	for _, t := range fixtures.Types {
+		f.Add(fixtures.Example(t))
+	}
+	for _, s := range []string{
+		``, `{}`, `[]`, `null`, `"x"`, `{"eventId":"../../etc/passwd","eventType":"DOCUMENTS_CREATED"}`,
+		`{"event_id":"a\u0000b","event_type":"EMAILS_CREATED","data":{}}`,
+		`{"eventId":1,"eventType":["x"]}`, `{"eventId":"` + strings.Repeat("é", 3000) + `"}`,
+		"{\"eventId\":\"\xff\xfe\",\"eventType\":\"UNKNOWN\"}", `{"eventId":"x","eventId":"y"}`,
+		"\x1b[31mnot json", `{"eventType":"SIGNATURES_COMPLETED","eventId":"\u202e\u0085"}`,
+	} {
+		f.Add([]byte(s))
+	}
+}
+
+// FuzzMetadataAndName: whatever arrives, reading its id and type and
+// naming its file never panics, and the name is always safe and bounded.
+func FuzzMetadataAndName(f *testing.F) {
+	addBodySeeds(f)
+	v, err := fixtures.NewValidator(fixtures.Options{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	at := time.Date(2026, 11, 30, 22, 45, 17, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		m := fixtures.Peek(body)
+		rep := v.Validate(body)
+		typ := rep.EventType
+		if typ == "" {
+			typ = fixtures.Unknown
+		}
+		if m.JSON && !rep.Syntax && (rep.EventID != m.ID || rep.EventType != m.Type) {
+			t.Errorf("validator says %q/%q, Peek says %q/%q", rep.EventID, rep.EventType, m.ID, m.Type)
+		}
+		for _, name := range []string{
+			FileName(at, 1, typ, rep.EventID),
+			FileName(at, 1<<63, m.Type, m.ID),
+			FileName(at, 7, fixtures.EventType(body), string(body)),
+		} {
+			if !safeName.MatchString(name) || len(name) > maxNameLen || strings.HasPrefix(name, ".") {
+				t.Fatalf("unsafe name %q", name)
+			}
+		}
+	})
+}
+
+// FuzzSanitize: what the terminal shows of a payload holds no control
+// character (but newlines and tabs in multi-line text), no C1 control, no
+// bidi override, and is valid UTF-8.
+func FuzzSanitize(f *testing.F) {
+	addBodySeeds(f)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		for _, multiline := range []bool{false, true} {
+			out := sanitize(string(body), multiline)
+			if !utf8.ValidString(out) {
+				t.Fatalf("sanitize(%q) = %q: not UTF-8", body, out)
+			}
+			for _, r := range out {
+				if r < 0x20 && !(multiline && (r == '\n' || r == '\t')) || r == 0x7f || unsafeRune(r, utf8.RuneLen(r)) {
+					t.Fatalf("sanitize(%q, %v) kept %U", body, multiline, r)
+				}
+			}
+		}
+	})
+}
+
+// FuzzRedactQuery: a token in the query never survives redaction, and
+// nothing else changes.
+func FuzzRedactQuery(f *testing.F) {
+	for _, s := range []string{"token=abc", "a=1&token=abc&b=2", "TOKEN=x", "tok%65n=x", "access_token=x;y", "&&=&", "a=%zz"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		out := redactQuery(raw, false)
+		in, got := strings.Split(raw, "&"), strings.Split(out, "&")
+		if len(in) != len(got) {
+			t.Fatalf("redactQuery(%q) = %q: parameters added or lost", raw, out)
+		}
+		for i := range in {
+			name, _, hasValue := strings.Cut(in[i], "=")
+			if dec, err := url.QueryUnescape(name); err == nil && hasValue && strings.EqualFold(dec, "token") &&
+				!strings.HasSuffix(got[i], "="+Redacted) {
+				t.Fatalf("redactQuery(%q) = %q: the token survived", raw, out)
+			}
+			if got[i] == in[i] {
+				continue
+			}
+			if !strings.HasSuffix(got[i], "="+Redacted) || !strings.HasPrefix(got[i], name+"=") {
+				t.Fatalf("redactQuery(%q) = %q: %q became %q", raw, out, in[i], got[i])
+			}
+		}
+		if redactQuery(raw, true) != raw {
+			t.Fatal("keep changed the query")
+		}
+	})
+}

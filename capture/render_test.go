@@ -1,0 +1,175 @@
+package capture
+
+import (
+	"bytes"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/portant-hooks/portant-hooks/fixtures"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// goldenRecords are what the golden files show: a valid event, an invalid
+// one, a body that is not JSON and tries to drive the terminal, a mock
+// failure and a forwarded event.
+func goldenRecords(t *testing.T) []struct {
+	rec  Record
+	body []byte
+} {
+	v, err := fixtures.NewValidator(fixtures.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 30, 22, 45, 17, 123456789, time.UTC)
+	mk := func(seq uint64, body []byte, status int, fw *Forward) struct {
+		rec  Record
+		body []byte
+	} {
+		rep := v.Validate(body)
+		typ := rep.EventType
+		if typ == "" {
+			typ = fixtures.Unknown
+		}
+		rec := Record{
+			Seq: seq, Received: at.Add(time.Duration(seq) * time.Second), Method: "POST", Path: "/hooks",
+			Remote: "127.0.0.1:50000", Size: int64(len(body)), EventID: rep.EventID, Type: typ,
+			Valid: rep.Valid(), Problems: rep.Problems, Status: status, Forward: fw,
+		}
+		rec.File = FileName(rec.Received, seq, typ, rep.EventID)
+		return struct {
+			rec  Record
+			body []byte
+		}{rec, body}
+	}
+	invalid := []byte(`{
+  "data": {"documents": [{"id": 1, "url": "https://x", "name": "n"}]},
+  "eventId": "325d36e717d9ec0943a55857ae2d4988ce33fe4165330e4f",
+  "eventType": "DOCUMENTS_CREATED",
+  "event_type": "DOCUMENTS_CREATED"
+}`)
+	hostile := []byte("\x1b[2J\x1b]0;pwned\x07 hello\r\n\xff\xfe \u202e tail")
+	return []struct {
+		rec  Record
+		body []byte
+	}{
+		mk(1, fixtures.Example(fixtures.SignaturesRequested), 200, nil),
+		mk(2, invalid, 200, nil),
+		mk(3, hostile, 200, nil),
+		mk(4, fixtures.Example(fixtures.EmailsCreated), 500, nil),
+		mk(5, fixtures.Example(fixtures.SignaturesCompleted), 202, &Forward{URL: "http://localhost:3000/hooks", Status: 202, LatencyMS: 12.345, BodyStart: "{\"ok\":true}\n"}),
+		mk(6, []byte(`{"data":{}}`), 502, &Forward{URL: "http://localhost:3000/hooks", LatencyMS: 0.5, Error: "connection refused"}),
+		mk(7, nil, 200, nil),
+	}
+}
+
+func TestRenderGolden(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		color  bool
+		format Format
+	}{
+		{"pretty", false, FormatPretty},
+		{"pretty-color", true, FormatPretty},
+		{"summary", false, FormatSummary},
+		{"summary-color", true, FormatSummary},
+		{"json", false, FormatJSON},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			var s stats
+			r := newRenderer(Config{Format: tt.format, Out: &out, Err: &errOut, Color: tt.color, ColorErr: tt.color, RenderQueue: 100, Dir: "events"}, &s)
+			r.loc = time.UTC
+			for _, g := range goldenRecords(t) {
+				buf := getBuffer(int64(len(g.body)))
+				buf.Write(g.body)
+				if !r.event(&g.rec, buf) {
+					putBuffer(buf)
+				}
+			}
+			r.rejected(rejection{Time: time.Date(2026, 11, 30, 22, 46, 0, 0, time.UTC), Status: 401, Method: "POST", Path: "/\x1b[31m", Remote: "10.0.0.1:1", Why: "missing or wrong token"})
+			r.close()
+			checkGolden(t, filepath.Join("testdata", "render-"+tt.name+".golden"), out.String()+"--- stderr ---\n"+errOut.String())
+			if !tt.color && strings.Contains(out.String()+errOut.String(), "\x1b") {
+				t.Error("an escape sequence reached a colourless terminal")
+			}
+		})
+	}
+}
+
+func checkGolden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs (go test -update rewrites it):\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
+	}
+}
+
+func TestRenderJSONLinesAreJSON(t *testing.T) {
+	for _, g := range goldenRecords(t) {
+		line := jsonLine(&g.rec, g.body)
+		if !bytes.HasSuffix(line, []byte("\n")) || bytes.Count(line, []byte("\n")) != 1 {
+			t.Errorf("not one line: %q", line)
+		}
+		if !fixtures.Peek(line).JSON {
+			t.Errorf("not JSON: %s", line)
+		}
+	}
+}
+
+// blockingWriter is a terminal that does not read until released.
+type blockingWriter struct {
+	release chan struct{}
+	w       io.Writer
+}
+
+func (b *blockingWriter) Write(p []byte) (int, error) {
+	<-b.release
+	return b.w.Write(p)
+}
+
+func TestASlowTerminalNeverSlowsCapture(t *testing.T) {
+	var shown lockedBuffer
+	term := &blockingWriter{release: make(chan struct{}), w: &shown}
+	slow := startListen(t, Config{Format: FormatPretty, RenderQueue: 8, Out: term})
+	const n = 100
+	start := time.Now()
+	for range n {
+		if a := send(t, "POST", slow.url, fixtures.Example(fixtures.DocumentsCreated), nil); a.status != 200 {
+			t.Fatalf("got %d", a.status)
+		}
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("%d events took %s with the terminal blocked", n, d)
+	}
+	close(term.release)
+	slow.stop(t)
+	if got := len(readJournal(t, slow.dir)); got != n {
+		t.Errorf("%d events journalled, want %d", got, n)
+	}
+	out := shown.String()
+	shownEvents := strings.Count(out, "DOCUMENTS_CREATED  325d")
+	if shownEvents >= n || !strings.Contains(out, "not shown: the terminal could not keep up (all are saved in ") {
+		t.Errorf("%d of %d shown, and no word of the others:\n%s", shownEvents, n, out[max(0, len(out)-500):])
+	}
+	if !strings.Contains(slow.err.String(), "not shown") {
+		t.Errorf("summary does not count what was not shown:\n%s", slow.err.String())
+	}
+}
