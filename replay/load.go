@@ -172,7 +172,7 @@ func syntaxError(doc []byte, start int, v *fixtures.Validator, decErr error) *So
 	}
 	p := r.Problems[0]
 	line := 1 + bytes.Count(doc[:start], []byte{'\n'})
-	col := 1 + len([]rune(string(doc[bytes.LastIndexByte(doc[:start], '\n')+1 : start])))
+	col := 1 + len([]rune(string(doc[bytes.LastIndexByte(doc[:start], '\n')+1:start])))
 	if p.Line == 1 {
 		p.Column += col - 1
 	}

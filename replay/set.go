@@ -39,9 +39,12 @@ func checkPath(path string) error {
 	if path == "" {
 		return fmt.Errorf("empty path: name the field to set, like eventType or data.documents.0.name")
 	}
-	part := 0 // length of the current component
+	part, digits := 0, 0 // length of the current component, and its digits
 	for i := 0; i < len(path); i++ {
 		c := path[i]
+		if c >= '0' && c <= '9' {
+			digits++
+		}
 		switch {
 		case c == '\\':
 			if i+1 == len(path) {
@@ -53,7 +56,10 @@ func checkPath(path string) error {
 			if part == 0 {
 				return fmt.Errorf("path %q has an empty component (two dots, or a dot at the start or end)", path)
 			}
-			part = 0
+			if err := checkIndex(path, part, digits); err != nil {
+				return err
+			}
+			part, digits = 0, 0
 		case strings.IndexByte("*?|#@()[]{}!=<>~,", c) >= 0:
 			return fmt.Errorf("path %q: %q is gjson query syntax, which --set cannot write to; use plain keys and indexes like data.documents.0.url (escape a literal %q as \\%c)", path, c, c, c)
 		case c < 0x20:
@@ -64,6 +70,15 @@ func checkPath(path string) error {
 	}
 	if part == 0 {
 		return fmt.Errorf("path %q ends with a dot", path)
+	}
+	return checkIndex(path, part, digits)
+}
+
+// checkIndex refuses array indexes past a million: sjson pads an array
+// with nulls up to the index, and a typo should not take the memory.
+func checkIndex(path string, part, digits int) error {
+	if part == digits && digits > 6 {
+		return fmt.Errorf("path %q: array index too large", path)
 	}
 	return nil
 }
