@@ -367,7 +367,10 @@ func TestServeMockModes(t *testing.T) {
 			resp.Body.Close()
 			got <- resp.StatusCode
 		}()
-		waitFor(t, func() bool { _, err := os.Stat(filepath.Join(run.dir, JournalName)); return err == nil && len(run.journal(t)) == 1 })
+		waitFor(t, func() bool {
+			_, err := os.Stat(filepath.Join(run.dir, JournalName))
+			return err == nil && len(run.journal(t)) == 1
+		})
 		run.stop(t)
 		if status := <-got; status != 200 {
 			t.Errorf("the delayed request got %d, want 200 once stopping", status)
