@@ -39,7 +39,7 @@ func (in Input) Read(stdin io.Reader) ([]byte, error) {
 		}
 		return b, nil
 	}
-	b, err := os.ReadFile(in.Path)
+	b, err := readFile(in.Path)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read: %w", plainError(err))
 	}

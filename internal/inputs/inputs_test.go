@@ -1,6 +1,8 @@
 package inputs
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -78,6 +80,30 @@ func TestReadStdin(t *testing.T) {
 	}
 	_, err = Input{Name: "x", Path: filepath.Join(t.TempDir(), "x")}.Read(nil)
 	if err == nil || err.Error() != "cannot read: no such file or directory" {
+		t.Fatalf("missing file: %v", err)
+	}
+}
+
+func TestReadFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, size := range []int{0, 1, 64<<10 - 1, 64 << 10, 200 << 10} {
+		want := make([]byte, size)
+		for i := range want {
+			want[i] = byte(i % 251)
+		}
+		path := filepath.Join(dir, "f")
+		if err := os.WriteFile(path, want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := readFile(path)
+		if err != nil || string(got) != string(want) || got == nil {
+			t.Fatalf("size %d: got %d bytes, %v", size, len(got), err)
+		}
+	}
+	if _, err := readFile(dir); err == nil {
+		t.Fatal("reading a directory succeeded")
+	}
+	if _, err := readFile(filepath.Join(dir, "missing")); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("missing file: %v", err)
 	}
 }
