@@ -1,0 +1,446 @@
+package capture
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/portant-hooks/portant-hooks/fixtures"
+)
+
+// DefaultInspectAddr is where listen serves the inspector unless told otherwise.
+const DefaultInspectAddr = "127.0.0.1:7679"
+
+//go:embed inspector
+var inspectorAssets embed.FS
+
+// InspectorConfig is what the inspector serves and how.
+type InspectorConfig struct {
+	// Dir is the store directory: events.ndjson and the saved bodies.
+	Dir string
+	// Hub wakes the live stream when the listener saves an event. Without
+	// one the stream still sees new events, by looking at the journal every
+	// Poll.
+	Hub *Hub
+	// ForwardTo is the default replay target (listen's --forward-to).
+	ForwardTo string
+	// Webhook is the listener's URL, for the page's "waiting for events" hint.
+	Webhook string
+	// Client sends replays. Nil means a client with a 10s timeout that does
+	// not follow redirects (a handler's redirect is worth seeing).
+	Client *http.Client
+	// Validator re-checks a body to place its problems in the pretty view.
+	// Nil means the default schema.
+	Validator *fixtures.Validator
+	// Heartbeat is how often an idle stream sends a comment so proxies and
+	// the browser keep it open; 0 means 15s.
+	Heartbeat time.Duration
+	// Poll is how often the stream looks at the journal without a wake-up
+	// from the hub; 0 means 1s.
+	Poll time.Duration
+	// Version is shown in the page.
+	Version string
+}
+
+// Inspector is the local web page that browses, filters, replays and exports
+// captured events. It reads everything from the store dir, so it shows the
+// events that were there before listen started as well as the new ones.
+type Inspector struct {
+	cfg   InspectorConfig
+	index *eventIndex
+	// Headers are set on every answer.
+	csp string
+}
+
+// NewInspector checks the config and fills in defaults.
+func NewInspector(cfg InspectorConfig) (*Inspector, error) {
+	if cfg.Dir == "" {
+		return nil, errors.New("inspector: no store dir")
+	}
+	if cfg.ForwardTo != "" {
+		if _, err := replayTarget(cfg.ForwardTo); err != nil {
+			return nil, fmt.Errorf("inspector: --forward-to: %w", err)
+		}
+	}
+	if cfg.Client == nil {
+		cfg.Client = &http.Client{
+			Timeout:       10 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+	if cfg.Validator == nil {
+		v, err := fixtures.NewValidator(fixtures.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("inspector: %w", err)
+		}
+		cfg.Validator = v
+	}
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = 15 * time.Second
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = time.Second
+	}
+	return &Inspector{
+		cfg:   cfg,
+		index: newEventIndex(cfg.Dir),
+		csp: "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+			"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+	}, nil
+}
+
+// ListenInspector binds addr for the inspector. Only loopback addresses are
+// accepted: the inspector replays and exports captured events, so it is for
+// the person at this machine, never for the network (the webhook port may
+// be exposed through a tunnel; this one must not be).
+func ListenInspector(addr string) (net.Listener, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("inspector address %q: %w (use HOST:PORT, e.g. %s)", addr, err, DefaultInspectAddr)
+	}
+	if !loopbackName(host) {
+		return nil, fmt.Errorf("inspector address %q is not loopback: the inspector only listens on localhost, 127.0.0.1 or [::1]", addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("inspector: listen on %s: %w (is another listen running? pick another port with --inspect, or --no-inspect)", addr, err)
+	}
+	return ln, nil
+}
+
+// InspectorURL is the address a person opens for the inspector on ln.
+func InspectorURL(ln net.Listener) string { return "http://" + ln.Addr().String() }
+
+// Serve answers on ln until ctx ends, then lets requests in flight finish
+// for a moment and returns nil.
+func (in *Inspector) Serve(ctx context.Context, ln net.Listener) error {
+	tcp, ok := ln.Addr().(*net.TCPAddr)
+	if !ok {
+		return fmt.Errorf("inspector: %s is not a TCP address", ln.Addr())
+	}
+	srv := &http.Server{
+		Handler:           in.Handler(tcp.Port),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second, // the stream lifts it for itself
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		// Streams end when ctx does, so Shutdown does not wait on them.
+		BaseContext: func(net.Listener) context.Context { return ctx },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("inspector: %w", err)
+	case <-ctx.Done():
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		srv.Close()
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("inspector: %w", err)
+	}
+	return nil
+}
+
+// Handler is the inspector's HTTP handler for a server on the given
+// loopback port: requests naming any other host or port are refused.
+func (in *Inspector) Handler(port int) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/info", in.handleInfo)
+	mux.HandleFunc("GET /api/events", in.handleList)
+	mux.HandleFunc("GET /api/events/{id}", in.handleEvent)
+	mux.HandleFunc("GET /api/events/{id}/body", in.handleBody)
+	mux.HandleFunc("GET /api/events/{id}/curl", in.handleCurl)
+	mux.HandleFunc("POST /api/events/{id}/replay", in.handleReplay)
+	mux.HandleFunc("GET /api/stream", in.handleStream)
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		apiError(w, http.StatusNotFound, "no such API: see GET /api/events, /api/events/{id}, /api/stream, POST /api/events/{id}/replay")
+	})
+	static, _ := fs.Sub(inspectorAssets, "inspector")
+	files := http.FileServerFS(static)
+	mux.Handle("GET /{$}", noCache(files))
+	for _, name := range []string{"app.js", "style.css", "favicon.svg"} {
+		mux.Handle("GET /"+name, noCache(files))
+	}
+
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		apiError(w, http.StatusForbidden, "cross-origin request refused: use the inspector page itself, or call the API without an Origin header (curl, scripts)")
+	}))
+	return in.guard(strconv.Itoa(port), csrf.Handler(mux))
+}
+
+// guard refuses requests for any Host but this machine's loopback names on
+// our port (a DNS-rebinding page at evil.example resolving to 127.0.0.1
+// still says Host: evil.example), and sets the headers every answer gets.
+func (in *Inspector) guard(port string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Content-Security-Policy", in.csp)
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if !allowedHost(r.Host, port) {
+			http.Error(w, "portant-hooks inspector: this address is only served as http://127.0.0.1:"+port+
+				" or http://localhost:"+port+" (the Host header names another site)", http.StatusMisdirectedRequest)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// allowedHost reports whether a Host header names a loopback host on port.
+func allowedHost(hostHeader, port string) bool {
+	host, p, err := net.SplitHostPort(hostHeader)
+	if err != nil {
+		// No port: only right when we are on HTTP's default port.
+		host, p = hostHeader, "80"
+		if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+			host = host[1 : len(host)-1]
+		} else if strings.Contains(host, ":") {
+			return false
+		}
+	}
+	return p == port && loopbackName(host)
+}
+
+// loopbackName is true for localhost and literal loopback IPs: names that
+// no DNS answer can point elsewhere. Zones and other spellings are refused.
+func loopbackName(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Zone() == "" && ip.IsLoopback()
+}
+
+func noCache(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-cache")
+		h.ServeHTTP(w, r)
+	})
+}
+
+func writeAPIJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // served as JSON with nosniff, read by fetch
+	_ = enc.Encode(v)
+}
+
+// apiError answers {"error": msg}.
+func apiError(w http.ResponseWriter, status int, msg string) {
+	writeAPIJSON(w, status, struct {
+		Error string `json:"error"`
+	}{msg})
+}
+
+// InspectorInfo is GET /api/info: what the page shows in its header.
+type InspectorInfo struct {
+	Dir       string `json:"dir"`
+	ForwardTo string `json:"forwardTo,omitempty"`
+	Webhook   string `json:"webhook,omitempty"`
+	Version   string `json:"version,omitempty"`
+	Live      bool   `json:"live"` // a hub wakes the stream
+}
+
+func (in *Inspector) handleInfo(w http.ResponseWriter, r *http.Request) {
+	writeAPIJSON(w, http.StatusOK, InspectorInfo{Dir: in.cfg.Dir, ForwardTo: in.cfg.ForwardTo, Webhook: in.cfg.Webhook, Version: in.cfg.Version, Live: in.cfg.Hub != nil})
+}
+
+const (
+	defaultPageSize = 50
+	maxPageSize     = 500
+)
+
+func (in *Inspector) handleList(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	limit, err := queryInt(q.Get("limit"), defaultPageSize)
+	if err != nil || limit < 1 {
+		apiError(w, http.StatusBadRequest, "limit must be a whole number from 1 to "+strconv.Itoa(maxPageSize))
+		return
+	}
+	limit = min(limit, maxPageSize)
+	before, err := queryInt(q.Get("before"), 0)
+	if err != nil || before < 0 {
+		apiError(w, http.StatusBadRequest, "before must be an event id (a whole number), as given in next")
+		return
+	}
+	var f eventFilter
+	if t := q.Get("type"); t != "" {
+		if strings.EqualFold(t, string(fixtures.Unknown)) {
+			f.Type = fixtures.Unknown
+		} else if f.Type, err = fixtures.ParseType(t); err != nil {
+			apiError(w, http.StatusBadRequest, err.Error()+", or UNKNOWN")
+			return
+		}
+	}
+	f.Invalid = q.Get("invalid") == "1" || q.Get("invalid") == "true"
+	f.Text = q.Get("q")
+	if _, err := in.index.refresh(); err != nil {
+		apiError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	p, err := in.index.list(r.Context(), in.cfg.Dir, before, limit, f)
+	if err != nil {
+		if r.Context().Err() != nil {
+			return // the page asked for something newer
+		}
+		apiError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	writeAPIJSON(w, http.StatusOK, p)
+}
+
+func queryInt(s string, def int) (int, error) {
+	if s == "" {
+		return def, nil
+	}
+	return strconv.Atoi(s)
+}
+
+// record finds the event named by the {id} in the path, or answers 404.
+func (in *Inspector) record(w http.ResponseWriter, r *http.Request) (int, Record, bool) {
+	id, err := strconv.Atoi(r.PathValue("id"))
+	if err != nil || id < 1 {
+		apiError(w, http.StatusNotFound, "no event "+strconv.Quote(r.PathValue("id"))+": ids are whole numbers from 1, as listed by GET /api/events")
+		return 0, Record{}, false
+	}
+	if _, err := in.index.refresh(); err != nil {
+		apiError(w, http.StatusInternalServerError, err.Error())
+		return 0, Record{}, false
+	}
+	rec, ok, err := in.index.get(id)
+	if err != nil {
+		apiError(w, http.StatusInternalServerError, err.Error())
+		return 0, Record{}, false
+	}
+	if !ok {
+		apiError(w, http.StatusNotFound, fmt.Sprintf("no event %d in %s", id, in.index.path))
+		return 0, Record{}, false
+	}
+	return id, rec, true
+}
+
+func (in *Inspector) handleEvent(w http.ResponseWriter, r *http.Request) {
+	id, rec, ok := in.record(w, r)
+	if !ok {
+		return
+	}
+	writeAPIJSON(w, http.StatusOK, in.detail(id, rec))
+}
+
+func (in *Inspector) handleBody(w http.ResponseWriter, r *http.Request) {
+	_, rec, ok := in.record(w, r)
+	if !ok {
+		return
+	}
+	f, err := in.openBody(rec)
+	if err != nil {
+		apiError(w, http.StatusNotFound, err.Error())
+		return
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		apiError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	if r.URL.Query().Has("download") {
+		h.Set("Content-Disposition", `attachment; filename="`+rec.File+`"`) // safeFileName: nothing to escape
+	} else {
+		// Shown as text by the browser, never as a page.
+		h.Set("Content-Type", "text/plain; charset=utf-8")
+	}
+	h.Set("Cache-Control", "no-store")
+	http.ServeContent(w, r, "", info.ModTime(), f)
+}
+
+func (in *Inspector) handleCurl(w http.ResponseWriter, r *http.Request) {
+	_, rec, ok := in.record(w, r)
+	if !ok {
+		return
+	}
+	to := r.URL.Query().Get("to")
+	if to == "" {
+		to = in.cfg.ForwardTo
+	}
+	if to == "" {
+		to = curlPlaceholderURL
+	}
+	if _, err := replayTarget(to); err != nil {
+		apiError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	body, err := in.readBody(rec)
+	if err != nil {
+		apiError(w, http.StatusNotFound, err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	fmt.Fprintln(w, curlCommand(rec, body, in.bodyPath(rec), to))
+}
+
+func (in *Inspector) handleReplay(w http.ResponseWriter, r *http.Request) {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		apiError(w, http.StatusUnsupportedMediaType, `send {"to": "URL"} as application/json`)
+		return
+	}
+	var req struct {
+		To string `json:"to"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10)).Decode(&req); err != nil && !errors.Is(err, io.EOF) {
+		apiError(w, http.StatusBadRequest, `the request body must be {"to": "URL"} (or empty to replay to --forward-to): `+err.Error())
+		return
+	}
+	id, rec, ok := in.record(w, r)
+	if !ok {
+		return
+	}
+	to := strings.TrimSpace(req.To)
+	if to == "" {
+		to = in.cfg.ForwardTo
+	}
+	if to == "" {
+		apiError(w, http.StatusBadRequest, "nowhere to replay to: type your handler's URL, or start listen with --forward-to URL")
+		return
+	}
+	target, err := replayTarget(to)
+	if err != nil {
+		apiError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	body, err := in.readBody(rec)
+	if err != nil {
+		apiError(w, http.StatusNotFound, err.Error())
+		return
+	}
+	res := replayEvent(r.Context(), in.cfg.Client, rec, body, target)
+	res.ID = id
+	status := http.StatusOK
+	if res.Error != "" {
+		status = http.StatusBadGateway
+	}
+	writeAPIJSON(w, status, res)
+}

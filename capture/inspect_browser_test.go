@@ -1,0 +1,300 @@
+package capture
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/portant-hooks/portant-hooks/fixtures"
+)
+
+// findChromium returns a Chromium or Chrome to drive. Without one the
+// browser test skips, except in CI (CI set), where it fails: CI installs
+// Debian's chromium so that this test always runs there.
+func findChromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "headless-shell"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("CI is set but no Chromium was found: install it (apt-get install -y chromium) so the inspector's browser test runs")
+	}
+	t.Skip("no Chromium found (apt-get install -y chromium): skipping the inspector's browser test")
+	return ""
+}
+
+// inspBrowser starts a headless Chromium for the test and returns its tab, and
+// a function that reports what the page logged as errors.
+func inspBrowser(t *testing.T, chrome string) (context.Context, func() []string) {
+	t.Helper()
+	profile, err := os.MkdirTemp("", "inspector-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, stopAll := context.WithTimeout(context.Background(), 90*time.Second)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chrome),
+		chromedp.NoSandbox, // root in CI containers
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.NoFirstRun,
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(1360, 860),
+	)
+	allocCtx, stopAlloc := chromedp.NewExecAllocator(root, opts...)
+	ctx, stopTab := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() {
+		stopTab()
+		stopAlloc()
+		stopAll()
+		// Chromium's children can write to the profile for a moment after it stops.
+		for range 50 {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+
+	var mu sync.Mutex
+	var problems []string
+	if err := chromedp.Listen(ctx, func(ev any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch e := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			problems = append(problems, "exception: "+(&chromedp.ExceptionError{ExceptionDetails: e.ExceptionDetails}).Error())
+		case *cdplog.EventEntryAdded:
+			if e.Entry.Level == cdplog.EntryLevelError && !strings.Contains(e.Entry.Text, "favicon") {
+				problems = append(problems, fmt.Sprintf("%s: %s", e.Entry.Source, e.Entry.Text))
+			}
+		}
+	}); err != nil {
+		t.Fatalf("start Chromium (%s): %v", chrome, err)
+	}
+	if _, err := chromedp.Call(ctx, cdplog.Enable, cdp.Empty{}); err != nil {
+		t.Fatalf("enable the browser log: %v", err)
+	}
+	return ctx, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), problems...)
+	}
+}
+
+// inspStep runs one step with its own deadline, so a hang names its step.
+func inspStep(t *testing.T, ctx context.Context, name string, d time.Duration, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	if err := chromedp.Do(sctx, steps...); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+}
+
+// inspWaitFor waits until a JavaScript expression is true in the page.
+func inspWaitFor(t *testing.T, ctx context.Context, what, expr string) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 6*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(sctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+		var state string
+		dctx, dcancel := context.WithTimeout(ctx, time.Second)
+		defer dcancel()
+		state, _ = chromedp.Run(dctx, chromedp.Evaluate[string](`document.querySelector('#events') ? Array.from(document.querySelectorAll('#events li')).map(li => li.textContent).join(' | ') : ''`))
+		t.Fatalf("%s: %v\n(waited for %s; list: %s)", what, err, expr, state)
+	}
+}
+
+func inspEval[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(sctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return v
+}
+
+// inspJS quotes s for a JavaScript expression.
+func inspJS(s string) string { return inspJSONString(s) }
+
+func TestInspectorInABrowser(t *testing.T) {
+	chrome := findChromium(t)
+	dir := t.TempDir()
+	hub := NewHub()
+	w := newJournalWriter(t, dir, hub)
+	w.at = time.Now().UTC().Add(-2 * time.Minute).Truncate(time.Second)
+	headers := map[string][]string{
+		"Content-Type":    {"application/json"},
+		"User-Agent":      {"Portant-Webhooks/1.0"},
+		"X-Forwarded-For": {"34.118.42.7"},
+		"Authorization":   {"[REDACTED]"},
+	}
+	gen := fixtures.NewGenerator(42, fixtures.CasingDocumented)
+	// Already in the dir when the inspector starts.
+	w.add(gen.Event(fixtures.SignaturesRequested), headers)
+	w.add(gen.Event(fixtures.EmailsCreated), headers)
+
+	target := &inspHandlerRecorder{}
+	handler := httptest.NewServer(target)
+	defer handler.Close()
+	// A poll slower than the test: events can only show up live through the hub.
+	_, base := startInspector(t, InspectorConfig{Dir: dir, Hub: hub, Poll: time.Hour, Webhook: "http://127.0.0.1:7678/"})
+
+	ctx, pageErrors := inspBrowser(t, chrome)
+	inspStep(t, ctx, "open the inspector", 20*time.Second,
+		chromedp.EmulateViewport(1360, 860),
+		chromedp.Navigate(base),
+	)
+	inspWaitFor(t, ctx, "the events already in the dir are listed, newest selected",
+		`document.querySelectorAll('#events li').length === 2 && document.querySelector('#events li').id === 'ev-2' &&
+		 document.querySelector('#ev-2').getAttribute('aria-selected') === 'true' && !document.querySelector('#event').hidden`)
+	inspWaitFor(t, ctx, "the live stream connects", `document.querySelector('#conn').dataset.state === 'live'`)
+	inspEval[chromedp.Void](t, ctx, `window.__sameDocument = 'yes'`)
+
+	// New events arrive live, without a reload.
+	w.at = time.Now().UTC().Add(-30 * time.Second).Truncate(time.Second)
+	w.add(gen.Event(fixtures.DocumentsCreated), headers)
+	invalid := []byte(`{"data":{"documents":[{"id":"1Zk9","url":null,"name":"Quarterly Report Zeta"}]},"eventId":"` +
+		inspHexID(77) + `","eventType":"DOCUMENTS_CREATED"}`)
+	w.add(invalid, headers)
+	xssID := `<img src=x onerror="window.__xss=1">`
+	xss := inspEvent(fixtures.DocumentsCreated, xssID, `<img src=x onerror="window.__xss=2">Contract.pdf`)
+	w.add(xss, headers)
+	w.add(gen.Event(fixtures.SignaturesCompleted), headers)
+	inspWaitFor(t, ctx, "four live events appear",
+		`document.querySelectorAll('#events li').length === 6 && document.querySelector('#events li').id === 'ev-6'`)
+	if got := inspEval[string](t, ctx, `window.__sameDocument`); got != "yes" {
+		t.Fatal("the page reloaded to show new events")
+	}
+
+	// Filter by type, with a live event arriving while filtered, then by text.
+	inspEval[chromedp.Void](t, ctx, `(() => { const s = document.querySelector('#type'); s.value = 'EMAILS_CREATED'; s.dispatchEvent(new Event('change')); })()`)
+	inspWaitFor(t, ctx, "the type filter keeps the EMAILS_CREATED event",
+		`document.querySelectorAll('#events li').length === 1 && document.querySelector('#events li .badge').textContent === 'EMAILS_CREATED'`)
+	w.add(gen.Event(fixtures.EmailsCreated), headers)
+	inspWaitFor(t, ctx, "a live event that matches the filter appears",
+		`document.querySelectorAll('#events li').length === 2 && document.querySelector('#events li').id === 'ev-7'`)
+	inspEval[chromedp.Void](t, ctx, `(() => { const s = document.querySelector('#type'); s.value = ''; s.dispatchEvent(new Event('change')); })()`)
+	inspStep(t, ctx, "type a text filter", 5*time.Second, chromedp.SendKeys(chromedp.CSS("#q"), "zeta"))
+	inspWaitFor(t, ctx, "the text filter finds the document by name in the body",
+		`document.querySelectorAll('#events li').length === 1 && document.querySelector('#events li').id === 'ev-4'`)
+	inspEval[chromedp.Void](t, ctx, `(() => { const q = document.querySelector('#q'); q.value = ''; q.dispatchEvent(new Event('input')); q.blur(); })()`)
+	inspWaitFor(t, ctx, "clearing the filter shows every event", `document.querySelectorAll('#events li').length === 7`)
+
+	// The hostile payload: shown as text, nothing runs, no element made.
+	inspStep(t, ctx, "open the event with markup in it", 5*time.Second, chromedp.Click(chromedp.CSS("#ev-5")))
+	inspWaitFor(t, ctx, "its detail shows", `document.querySelector('#d-id').textContent === `+inspJS(xssID))
+	if !inspEval[bool](t, ctx, `document.querySelector('#code').textContent.includes('<img src=x onerror=\\"window.__xss=2\\">Contract.pdf') &&
+		document.querySelector('#ev-5 .eid').textContent === `+inspJS(xssID)) {
+		t.Error("the payload's markup is not shown as text")
+	}
+	if n := inspEval[int](t, ctx, `document.querySelectorAll('main img, main script, main iframe').length`); n != 0 {
+		t.Errorf("the payload made %d elements in the page", n)
+	}
+	if v := inspEval[string](t, ctx, `String(window.__xss)`); v != "undefined" {
+		t.Errorf("the payload ran: window.__xss = %s", v)
+	}
+
+	// Replay it, with the keyboard, to a URL typed in.
+	inspStep(t, ctx, "type the replay target", 5*time.Second,
+		chromedp.SetValue(chromedp.CSS("#target"), handler.URL+"/webhooks/portant"),
+		chromedp.Evaluate[chromedp.Void](`document.activeElement.blur()`),
+		chromedp.KeyEvent("r"),
+	)
+	inspWaitFor(t, ctx, "the replay shows the handler's status", `document.querySelector('#r-status').textContent === '202 Accepted'`)
+	if lat := inspEval[string](t, ctx, `document.querySelector('#r-latency').textContent`); !strings.HasSuffix(lat, " ms") {
+		t.Errorf("replay latency shown as %q", lat)
+	}
+	target.mu.Lock()
+	if target.n != 1 || target.path != "/webhooks/portant" || !bytes.Equal(target.body, xss) || target.header.Get("Authorization") != "" {
+		t.Errorf("the handler got %d requests, last %s %q auth %q", target.n, target.path, target.body, target.header.Get("Authorization"))
+	}
+	target.mu.Unlock()
+
+	// Copy as curl and the download link.
+	inspStep(t, ctx, "copy as curl", 5*time.Second, chromedp.Click(chromedp.CSS("#copy-curl")))
+	inspWaitFor(t, ctx, "the curl command shows", `!document.querySelector('#curl').hidden && document.querySelector('#curl').textContent.startsWith("curl -sS -i '`+handler.URL+`/webhooks/portant'")`)
+	disposition := inspEval[string](t, ctx, `fetch(document.querySelector('#download').href).then(r => r.headers.get('Content-Disposition'))`)
+	if !strings.HasPrefix(disposition, `attachment; filename="`) || !strings.HasSuffix(disposition, `-DOCUMENTS_CREATED.json"`) {
+		t.Errorf("download: Content-Disposition %q", disposition)
+	}
+
+	// Down arrow: the next older event, whose problems are marked in its body.
+	inspStep(t, ctx, "press the down arrow", 5*time.Second,
+		chromedp.Evaluate[chromedp.Void](`document.activeElement.blur()`),
+		chromedp.KeyEvent(kb.ArrowDown),
+	)
+	inspWaitFor(t, ctx, "the invalid event is selected with its problems marked",
+		`document.querySelector('#ev-4').getAttribute('aria-selected') === 'true' && !document.querySelector('#problems').hidden &&
+		 document.querySelectorAll('#code .err-mark').length >= 2 && document.querySelectorAll('#code .lens').length >= 2`)
+	marked := inspEval[string](t, ctx, `Array.from(document.querySelectorAll('#code .err-mark')).map(e => e.textContent).join(' ')`)
+	if marked != "{ null" { // the document missing its mimetype, and the url that is not a string
+		t.Errorf("marked tokens %q, want the document object and the null url", marked)
+	}
+
+	shots := t.TempDir()
+	light := inspScreenshot(t, ctx, filepath.Join(shots, "inspector.png"))
+	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}},
+		})
+		return err
+	})); err != nil {
+		t.Fatalf("dark mode: %v", err)
+	}
+	dark := inspScreenshot(t, ctx, filepath.Join(shots, "inspector-dark.png"))
+	if bg := inspEval[string](t, ctx, `getComputedStyle(document.body).backgroundColor`); bg == "rgb(246, 247, 249)" {
+		t.Errorf("dark mode kept the light background %s", bg)
+	}
+	if keep := os.Getenv("PORTANT_HOOKS_INSPECTOR_SCREENSHOT"); keep != "" {
+		// For a person to look at: the light one at that path, the dark beside it.
+		if err := os.WriteFile(keep, light, 0o644); err != nil {
+			t.Error(err)
+		}
+		if err := os.WriteFile(strings.TrimSuffix(keep, ".png")+"-dark.png", dark, 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+
+	if errs := pageErrors(); len(errs) > 0 {
+		t.Errorf("the page logged errors:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+func inspScreenshot(t *testing.T, ctx context.Context, path string) []byte {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(sctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
+	return png
+}

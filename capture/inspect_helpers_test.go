@@ -1,0 +1,190 @@
+package capture
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/portant-hooks/portant-hooks/fixtures"
+)
+
+// journalWriter writes a store dir the way the listener does (a body file,
+// then a journal line, then a Hub publish), so the inspector can be tested
+// on its own.
+type journalWriter struct {
+	t   testing.TB
+	dir string
+	hub *Hub
+	val *fixtures.Validator
+	seq uint64
+	at  time.Time
+}
+
+func newJournalWriter(t testing.TB, dir string, hub *Hub) *journalWriter {
+	t.Helper()
+	v, err := fixtures.NewValidator(fixtures.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &journalWriter{t: t, dir: dir, hub: hub, val: v, at: time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)}
+}
+
+// add saves body as the next event and returns its record.
+func (w *journalWriter) add(body []byte, headers map[string][]string) Record {
+	w.t.Helper()
+	w.seq++
+	w.at = w.at.Add(1500 * time.Millisecond)
+	rep := w.val.Validate(body)
+	typ := rep.EventType
+	if typ == "" {
+		typ = fixtures.Unknown
+	}
+	name := fmt.Sprintf("%s-%06d-%s.json", w.at.Format("20060102T150405.000000Z"), w.seq, typ)
+	if err := os.WriteFile(filepath.Join(w.dir, name), body, 0o644); err != nil {
+		w.t.Fatal(err)
+	}
+	if headers == nil {
+		headers = map[string][]string{"Content-Type": {"application/json"}, "User-Agent": {"Portant-Webhooks/1.0"}}
+	}
+	rec := Record{
+		Seq: w.seq, File: name, Received: w.at, Method: http.MethodPost, Path: "/hooks/portant",
+		Headers: headers, Remote: "127.0.0.1:53412", Size: int64(len(body)), SHA256: "0",
+		EventID: rep.EventID, Type: typ, Valid: rep.Valid(), Problems: rep.Problems, Status: 200,
+	}
+	w.appendRecord(rec)
+	if w.hub != nil {
+		w.hub.Publish(rec)
+	}
+	return rec
+}
+
+// appendRecord writes one journal line as it is.
+func (w *journalWriter) appendRecord(rec Record) {
+	w.t.Helper()
+	line, err := json.Marshal(rec)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.appendRaw(append(line, '\n'))
+}
+
+func (w *journalWriter) appendRaw(b []byte) {
+	w.t.Helper()
+	f, err := os.OpenFile(filepath.Join(w.dir, JournalName), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write(b); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// event makes a Portant event of type t with the given document name.
+func inspEvent(t fixtures.EventType, id, docName string) []byte {
+	var data string
+	switch t {
+	case fixtures.EmailsCreated:
+		data = `{"emails":[{"to":"ada@example.com","subject":` + strconv.Quote(docName) + `,"message_id":"18abc"}]}`
+	default:
+		data = `{"documents":[{"id":"1AbC","url":"https://docs.google.com/document/d/1AbC/edit","name":` +
+			strconv.Quote(docName) + `,"mimetype":"application/pdf"}]}`
+	}
+	return []byte(`{"data":` + data + `,"eventId":` + strconv.Quote(id) + `,"eventType":"` + string(t) + `"}`)
+}
+
+func inspHexID(n int) string { return fmt.Sprintf("%048x", n) }
+
+// startInspector serves an inspector on a free loopback port until the test
+// ends, and returns its base URL.
+func startInspector(t testing.TB, cfg InspectorConfig) (*Inspector, string) {
+	t.Helper()
+	in, err := NewInspector(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := ListenInspector("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- in.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Serve: %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Error("Serve did not return within 5s of its context ending")
+		}
+	})
+	return in, InspectorURL(ln)
+}
+
+// do sends a request to the inspector and returns the status and body.
+func inspDo(t testing.TB, method, url string, body io.Reader, header map[string]string) (int, http.Header, []byte) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header, b
+}
+
+func inspGetJSON(t testing.TB, url string, v any) {
+	t.Helper()
+	status, _, body := inspDo(t, http.MethodGet, url, nil, nil)
+	if status != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", url, status, body)
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		t.Fatalf("GET %s: %v in %s", url, err, body)
+	}
+}
+
+func inspPort(t testing.TB, base string) string {
+	t.Helper()
+	_, port, err := net.SplitHostPort(strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return port
+}
+
+func inspIDs(evs []EventSummary) []int {
+	out := make([]int, len(evs))
+	for i, e := range evs {
+		out[i] = e.ID
+	}
+	return out
+}

@@ -1,0 +1,213 @@
+package capture
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/portant-hooks/portant-hooks/fixtures"
+)
+
+// EventDetail is GET /api/events/{id}: the record and its body as the page
+// shows it.
+type EventDetail struct {
+	EventSummary
+	Query   string              `json:"query,omitempty"`
+	Remote  string              `json:"remote"`
+	SHA256  string              `json:"sha256"`
+	Headers map[string][]string `json:"headers"`
+	// Problems are as recorded, placed in the saved file.
+	Problems  []fixtures.Problem `json:"problems"`
+	View      BodyView           `json:"view"`
+	ForwardTo string             `json:"forwardTo,omitempty"`
+}
+
+// BodyView is the body as the page displays it, with the problems placed in
+// that text.
+type BodyView struct {
+	// Kind is "json" (pretty-printed), "text" (as received: not JSON, or too
+	// big to reformat) or "missing" (no body was saved).
+	Kind      string        `json:"kind"`
+	Text      string        `json:"text"`
+	Truncated bool          `json:"truncated,omitempty"`
+	Note      string        `json:"note,omitempty"`
+	Problems  []ViewProblem `json:"problems"`
+}
+
+// ViewProblem is a problem placed in BodyView.Text (Line, Column) and in the
+// saved file (FileLine, FileColumn), which differ once the JSON is
+// pretty-printed.
+type ViewProblem struct {
+	fixtures.Problem
+	FileLine   int `json:"fileLine"`
+	FileColumn int `json:"fileColumn"`
+}
+
+// viewLimit is the largest body the page gets to pretty-print and
+// highlight; bigger ones are shown as received, cut, and downloaded whole.
+const viewLimit = 1 << 20
+
+func (in *Inspector) detail(id int, rec Record) EventDetail {
+	d := EventDetail{
+		EventSummary: summaryOf(id, rec),
+		Query:        rec.Query, Remote: rec.Remote, SHA256: rec.SHA256,
+		Headers: rec.Headers, Problems: rec.Problems, ForwardTo: in.cfg.ForwardTo,
+	}
+	if d.Headers == nil {
+		d.Headers = map[string][]string{}
+	}
+	if d.Problems == nil {
+		d.Problems = []fixtures.Problem{}
+	}
+	d.View = in.view(rec)
+	return d
+}
+
+func (in *Inspector) view(rec Record) BodyView {
+	v := BodyView{Problems: []ViewProblem{}}
+	f, err := in.openBody(rec)
+	if err != nil {
+		v.Kind, v.Note = "missing", err.Error()
+		return v
+	}
+	defer f.Close()
+	body, err := io.ReadAll(io.LimitReader(f, viewLimit+1))
+	if err != nil {
+		v.Kind, v.Note = "missing", fmt.Sprintf("read %s: %v", rec.File, err)
+		return v
+	}
+	if len(body) > viewLimit {
+		cut := body[:viewLimit]
+		for len(cut) > 0 && !utf8.FullRune(cut[max(0, len(cut)-utf8.UTFMax):]) {
+			cut = cut[:len(cut)-1]
+		}
+		lines := bytes.Count(cut, []byte{'\n'}) + 1
+		v.Kind, v.Text, v.Truncated = "text", displayText(cut), true
+		v.Note = fmt.Sprintf("larger than %d KiB: shown as received and cut; download it to see it whole", viewLimit>>10)
+		for _, p := range rec.Problems {
+			if p.Line <= lines {
+				v.Problems = append(v.Problems, ViewProblem{Problem: p, FileLine: p.Line, FileColumn: p.Column})
+			}
+		}
+		return v
+	}
+	raw := in.cfg.Validator.Validate(body)
+	var pretty bytes.Buffer
+	if !json.Valid(body) || json.Indent(&pretty, body, "", "  ") != nil {
+		v.Kind, v.Text = "text", displayText(body)
+		if !utf8.Valid(body) {
+			v.Note = "not UTF-8 text: bytes that are not shown as \uFFFD; download it to see it as received"
+		}
+		for _, p := range raw.Problems {
+			v.Problems = append(v.Problems, ViewProblem{Problem: p, FileLine: p.Line, FileColumn: p.Column})
+		}
+		return v
+	}
+	v.Kind, v.Text = "json", pretty.String()
+	shown := in.cfg.Validator.Validate(pretty.Bytes())
+	v.Problems = placeProblems(shown.Problems, raw.Problems)
+	return v
+}
+
+// placeProblems pairs the problems found in the pretty text with the same
+// problems found in the saved file. Reformatting keeps the order of the
+// tokens, so the two lists are normally the same problems in the same
+// order; a pair that does not match is looked up by pointer and message.
+func placeProblems(shown, raw []fixtures.Problem) []ViewProblem {
+	out := make([]ViewProblem, 0, len(shown))
+	same := func(a, b fixtures.Problem) bool { return a.Pointer == b.Pointer && a.Message == b.Message }
+	used := make([]bool, len(raw))
+	for i, p := range shown {
+		vp := ViewProblem{Problem: p}
+		j := -1
+		if i < len(raw) && !used[i] && same(p, raw[i]) {
+			j = i
+		} else {
+			for k := range raw {
+				if !used[k] && same(p, raw[k]) {
+					j = k
+					break
+				}
+			}
+		}
+		if j >= 0 {
+			used[j] = true
+			vp.FileLine, vp.FileColumn = raw[j].Line, raw[j].Column
+		}
+		out = append(out, vp)
+	}
+	return out
+}
+
+// displayText turns bytes into text for the page, one U+FFFD per byte that
+// is not UTF-8, so columns counted in characters stay where the validator
+// put them.
+func displayText(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	var sb strings.Builder
+	sb.Grow(len(b))
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size == 1 {
+			sb.WriteRune(utf8.RuneError)
+		} else {
+			sb.Write(b[:size])
+		}
+		b = b[size:]
+	}
+	return sb.String()
+}
+
+// errNoSavedBody says why an event has no body to show, replay or download.
+var errNoSavedBody = errors.New("no body")
+
+// bodyPath is where rec's body is saved, or "" when it cannot be named safely.
+func (in *Inspector) bodyPath(rec Record) string {
+	if !journalFileNameOK(rec.File) {
+		return ""
+	}
+	return filepath.Join(in.cfg.Dir, rec.File)
+}
+
+// openBody opens rec's saved body. The name comes from the journal, never
+// from the request, and must be a plain [A-Za-z0-9._-] name inside the dir.
+func (in *Inspector) openBody(rec Record) (*os.File, error) {
+	if rec.File == "" {
+		return nil, fmt.Errorf("%w: the listener did not save this request's body (status %d)", errNoSavedBody, rec.Status)
+	}
+	path := in.bodyPath(rec)
+	if path == "" {
+		return nil, fmt.Errorf("%w: the journal names the body %q, which is not a file name the listener writes", errNoSavedBody, rec.File)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s is gone from %s (moved or deleted?)", errNoSavedBody, rec.File, in.cfg.Dir)
+	}
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%w: %s is not a regular file", errNoSavedBody, path)
+	}
+	return f, nil
+}
+
+// readBody reads rec's whole body, for replay and curl.
+func (in *Inspector) readBody(rec Record) ([]byte, error) {
+	f, err := in.openBody(rec)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", rec.File, err)
+	}
+	return b, nil
+}

@@ -1,0 +1,665 @@
+// portant-hooks inspector. Hand-written, no build step, no dependencies.
+//
+// Rule: everything that comes from a payload or a request is put in the page
+// with textContent (or an attribute set to a string), never parsed as HTML.
+// A webhook body is written by whoever could reach the listener.
+'use strict';
+
+(function () {
+  const PAGE = 50;
+  const TARGET_KEY = 'portant-hooks.inspector.target';
+
+  const $ = (id) => document.getElementById(id);
+  const ui = {
+    conn: $('conn'), connText: $('conn-text'), count: $('count'), dir: $('dir'),
+    q: $('q'), type: $('type'), invalid: $('invalid'),
+    list: $('events'), more: $('more'), empty: $('empty'), listError: $('list-error'),
+    placeholder: $('placeholder'), event: $('event'),
+    dType: $('d-type'), dId: $('d-id'), dValid: $('d-valid'), dTime: $('d-time'), dReq: $('d-req'),
+    dRemote: $('d-remote'), dSize: $('d-size'), dStatus: $('d-status'), dFile: $('d-file'),
+    form: $('replay-form'), target: $('target'), replay: $('replay'), copyCurl: $('copy-curl'), download: $('download'),
+    result: $('replay-result'), rStatus: $('r-status'), rLatency: $('r-latency'), rTo: $('r-to'),
+    rError: $('r-error'), rHeadersBox: $('r-headers-box'), rHeaders: $('r-headers'), rBody: $('r-body'),
+    curl: $('curl'), problems: $('problems'), problemsTitle: $('problems-title'), problemList: $('problem-list'),
+    tabBody: $('tab-body'), tabHeaders: $('tab-headers'), headerCount: $('header-count'),
+    note: $('body-note'), code: $('code'), headers: $('headers'), toast: $('toast'),
+  };
+
+  const state = {
+    info: {},
+    events: [],        // summaries shown, newest first
+    ids: new Set(),
+    next: 0,           // before= for the next older page; 0: none
+    total: 0,
+    latest: 0,         // newest id seen: the stream resumes after it
+    selected: 0,
+    detail: null,
+    listAbort: null,
+    es: null,
+    retry: 1000,
+    replaying: false,
+  };
+
+  // ---- small helpers -------------------------------------------------------
+
+  function el(tag, className, text) {
+    const e = document.createElement(tag);
+    if (className) e.className = className;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+
+  // api fetches a JSON (or text) answer; an error answer becomes an Error
+  // with the server's message. ok names extra statuses that carry a result.
+  async function api(path, opts, ok) {
+    const res = await fetch(path, opts);
+    const type = res.headers.get('Content-Type') || '';
+    const body = type.startsWith('application/json') ? await res.json() : await res.text();
+    if (!res.ok && !(ok && ok.includes(res.status))) {
+      const msg = body && body.error ? body.error : (res.status + ' ' + res.statusText);
+      throw new Error(msg);
+    }
+    return body;
+  }
+
+  function pad(n) { return String(n).padStart(2, '0'); }
+
+  function clock(iso) {
+    const d = new Date(iso);
+    if (isNaN(d)) return '—';
+    return pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds());
+  }
+
+  function longTime(iso) {
+    const d = new Date(iso);
+    if (isNaN(d)) return '—';
+    return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+  }
+
+  function size(n) {
+    if (n < 1024) return n + ' B';
+    if (n < 1024 * 1024) return (n / 1024).toFixed(1) + ' KiB';
+    return (n / 1024 / 1024).toFixed(1) + ' MiB';
+  }
+
+  function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
+
+  function badge(type) {
+    const b = el('span', 'badge', type || 'UNKNOWN');
+    b.dataset.type = type || 'UNKNOWN';
+    return b;
+  }
+
+  function validity(ev) {
+    if (ev.valid) return el('span', 'validity ok', '✓ valid');
+    const n = ev.problemCount || 0;
+    return el('span', 'validity bad', '✗ ' + (n ? plural(n, 'problem') : 'invalid'));
+  }
+
+  let toastTimer = 0;
+  function toast(msg) {
+    ui.toast.textContent = msg;
+    ui.toast.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { ui.toast.hidden = true; }, 2200);
+  }
+
+  // ---- filters -------------------------------------------------------------
+
+  function filterParams() {
+    const p = new URLSearchParams();
+    if (ui.q.value.trim()) p.set('q', ui.q.value.trim());
+    if (ui.type.value) p.set('type', ui.type.value);
+    if (ui.invalid.checked) p.set('invalid', '1');
+    return p;
+  }
+
+  function filtering() { return ui.q.value.trim() !== '' || ui.type.value !== '' || ui.invalid.checked; }
+
+  // matchesCheap decides the filters the page can check itself; a text
+  // filter needs the server (it searches bodies).
+  function matchesCheap(ev) {
+    if (ui.type.value && (ev.eventType || 'UNKNOWN') !== ui.type.value) return false;
+    if (ui.invalid.checked && ev.valid) return false;
+    return true;
+  }
+
+  // ---- the list ------------------------------------------------------------
+
+  function row(ev) {
+    const li = el('li');
+    li.id = 'ev-' + ev.id;
+    li.dataset.id = ev.id;
+    li.setAttribute('role', 'option');
+    li.setAttribute('aria-selected', ev.id === state.selected ? 'true' : 'false');
+    const t = el('span', 'time', clock(ev.received));
+    t.title = longTime(ev.received);
+    li.append(
+      t,
+      badge(ev.eventType),
+      el('span', 'size', size(ev.size)),
+      el('span', 'seq', '#' + ev.id),
+      el('span', 'eid', ev.eventId || '(no eventId)'),
+      validity(ev),
+    );
+    li.querySelector('.eid').title = ev.eventId || '';
+    li.addEventListener('click', () => select(ev.id));
+    return li;
+  }
+
+  function renderList() {
+    ui.list.replaceChildren(...state.events.map(row));
+    renderFoot();
+  }
+
+  function renderFoot() {
+    ui.more.hidden = !state.next;
+    ui.count.textContent = state.total ? plural(state.total, 'event') : '';
+    if (state.events.length) {
+      ui.empty.hidden = true;
+      return;
+    }
+    ui.empty.hidden = false;
+    ui.empty.replaceChildren();
+    if (filtering()) {
+      ui.empty.append('No event matches these filters.');
+      return;
+    }
+    ui.empty.append('Waiting for events…', el('br'));
+    if (state.info.webhook) {
+      ui.empty.append('Point Portant at the listener, or send a test event:', el('br'),
+        el('code', null, 'portant-hooks send --type all --to ' + state.info.webhook));
+    } else {
+      ui.empty.append('They appear here as the listener saves them.');
+    }
+  }
+
+  async function loadFirst() {
+    if (state.listAbort) state.listAbort.abort();
+    const ctrl = new AbortController();
+    state.listAbort = ctrl;
+    const p = filterParams();
+    p.set('limit', PAGE);
+    try {
+      const page = await api('/api/events?' + p, { signal: ctrl.signal });
+      state.events = page.events;
+      state.ids = new Set(page.events.map((e) => e.id));
+      state.next = page.next;
+      state.total = page.total;
+      state.latest = Math.max(state.latest, page.latest);
+      ui.listError.hidden = true;
+      renderList();
+      if (!state.selected && state.events.length) select(state.events[0].id);
+      else if (state.selected) markSelected();
+    } catch (err) {
+      if (err.name === 'AbortError') return;
+      ui.listError.textContent = 'Could not load events: ' + err.message;
+      ui.listError.hidden = false;
+    }
+  }
+
+  async function loadMore() {
+    if (!state.next) return;
+    const p = filterParams();
+    p.set('limit', PAGE);
+    p.set('before', state.next);
+    ui.more.disabled = true;
+    try {
+      const page = await api('/api/events?' + p);
+      const fresh = page.events.filter((e) => !state.ids.has(e.id));
+      fresh.forEach((e) => state.ids.add(e.id));
+      state.events = state.events.concat(fresh);
+      state.next = page.next;
+      ui.list.append(...fresh.map(row));
+      renderFoot();
+    } catch (err) {
+      ui.listError.textContent = 'Could not load older events: ' + err.message;
+      ui.listError.hidden = false;
+    } finally {
+      ui.more.disabled = false;
+    }
+  }
+
+  let reloadTimer = 0;
+  function reloadSoon(ms) {
+    clearTimeout(reloadTimer);
+    reloadTimer = setTimeout(loadFirst, ms);
+  }
+
+  // ---- live updates --------------------------------------------------------
+
+  function setConn(s, text) {
+    ui.conn.dataset.state = s;
+    ui.connText.textContent = text;
+  }
+
+  function connect() {
+    if (state.es) state.es.close();
+    const es = new EventSource('/api/stream?after=' + state.latest);
+    state.es = es;
+    es.addEventListener('open', () => { state.retry = 1000; setConn('live', 'live'); });
+    es.addEventListener('event', (e) => {
+      let ev;
+      try { ev = JSON.parse(e.data); } catch (_) { return; }
+      onLive(ev);
+    });
+    es.addEventListener('reset', (e) => {
+      try { state.latest = JSON.parse(e.data).latest; } catch (_) { /* keep ours */ }
+      state.selected = 0;
+      loadFirst();
+    });
+    es.addEventListener('error', () => {
+      if (es.readyState === EventSource.CLOSED) {
+        // The browser gave up (the server answered with an error): try again
+        // ourselves, from the newest event we have.
+        setConn('offline', 'offline: retrying…');
+        const wait = state.retry;
+        state.retry = Math.min(state.retry * 2, 15000);
+        setTimeout(() => { if (state.es === es) connect(); }, wait);
+      } else {
+        setConn('connecting', 'reconnecting…');
+      }
+    });
+  }
+
+  function onLive(ev) {
+    if (ev.id <= 0) return;
+    state.latest = Math.max(state.latest, ev.id);
+    if (state.ids.has(ev.id)) return;
+    state.total = Math.max(state.total, ev.id); // ids count the journal's events
+    if (!matchesCheap(ev)) { renderFoot(); return; }
+    if (ui.q.value.trim()) { reloadSoon(250); return; }
+    state.ids.add(ev.id);
+    // Newest first; the stream sends them in order, but keep it exact.
+    let i = 0;
+    while (i < state.events.length && state.events[i].id > ev.id) i++;
+    state.events.splice(i, 0, ev);
+    const li = row(ev);
+    li.classList.add('fresh');
+    const before = ui.list.children[i];
+    ui.list.insertBefore(li, before || null);
+    renderFoot();
+    if (!state.selected) select(ev.id);
+  }
+
+  // ---- one event -----------------------------------------------------------
+
+  function markSelected() {
+    for (const li of ui.list.querySelectorAll('li[aria-selected="true"]')) li.setAttribute('aria-selected', 'false');
+    const li = document.getElementById('ev-' + state.selected);
+    if (li) {
+      li.setAttribute('aria-selected', 'true');
+      li.scrollIntoView({ block: 'nearest' });
+    }
+  }
+
+  let detailSeq = 0;
+  async function select(id) {
+    state.selected = id;
+    markSelected();
+    const mine = ++detailSeq;
+    try {
+      const d = await api('/api/events/' + id);
+      if (mine !== detailSeq) return;
+      state.detail = d;
+      renderDetail(d);
+    } catch (err) {
+      if (mine !== detailSeq) return;
+      ui.placeholder.hidden = false;
+      ui.event.hidden = true;
+      ui.placeholder.replaceChildren(el('p', 'error-text', 'Could not load event #' + id + ': ' + err.message));
+    }
+  }
+
+  function move(delta) {
+    if (!state.events.length) return;
+    let i = state.events.findIndex((e) => e.id === state.selected);
+    i = i < 0 ? 0 : Math.max(0, Math.min(state.events.length - 1, i + delta));
+    if (state.events[i].id !== state.selected) select(state.events[i].id);
+    if (i === state.events.length - 1 && state.next) loadMore();
+  }
+
+  function renderDetail(d) {
+    ui.placeholder.hidden = true;
+    ui.event.hidden = false;
+    ui.dType.replaceWith(ui.dType = Object.assign(badge(d.eventType), { id: 'd-type' }));
+    ui.dId.textContent = d.eventId || '(no eventId)';
+    ui.dValid.replaceWith(ui.dValid = Object.assign(validity(d), { id: 'd-valid' }));
+    ui.dTime.textContent = longTime(d.received);
+    ui.dTime.title = d.received;
+    ui.dReq.textContent = d.method + ' ' + d.path + (d.query ? '?' + d.query : '');
+    ui.dRemote.textContent = d.remote || '—';
+    ui.dSize.textContent = size(d.size);
+    ui.dStatus.textContent = d.status ? String(d.status) : '—';
+    ui.dFile.textContent = d.file || '(not saved)';
+
+    if (d.file) {
+      ui.download.href = '/api/events/' + d.id + '/body?download=1';
+      ui.download.setAttribute('download', d.file);
+      ui.download.removeAttribute('aria-disabled');
+    } else {
+      ui.download.removeAttribute('href');
+      ui.download.setAttribute('aria-disabled', 'true');
+    }
+    const noBody = d.view.kind === 'missing';
+    ui.replay.disabled = noBody;
+    ui.copyCurl.disabled = noBody;
+    ui.result.hidden = true;
+    ui.curl.hidden = true;
+
+    renderProblems(d.view);
+    renderHeaders(d.headers);
+    ui.note.hidden = !d.view.note;
+    ui.note.textContent = d.view.note || '';
+    renderCode(d.view);
+    showTab('body');
+  }
+
+  function renderProblems(view) {
+    const ps = view.problems || [];
+    ui.problems.hidden = ps.length === 0;
+    ui.problemList.replaceChildren();
+    if (!ps.length) return;
+    ui.problemsTitle.textContent = plural(ps.length, 'problem') + (view.kind === 'json' ? ' (marked in the body below)' : '');
+    for (const p of ps) {
+      const li = el('li');
+      li.append(el('span', 'at', p.line + ':' + p.column));
+      if (p.pointer) li.append(el('span', 'ptr', p.pointer));
+      li.append(el('span', 'msg', p.message));
+      if (p.fileLine && (p.fileLine !== p.line || p.fileColumn !== p.column)) {
+        li.append(el('span', 'file', '(line ' + p.fileLine + ', column ' + p.fileColumn + ' in the saved file)'));
+      }
+      li.addEventListener('click', () => {
+        showTab('body');
+        const line = ui.code.querySelector('[data-line="' + p.line + '"]');
+        if (line) {
+          line.scrollIntoView({ block: 'center', behavior: 'smooth' });
+          line.classList.remove('flash');
+          void line.offsetWidth;
+          line.classList.add('flash');
+        }
+      });
+      ui.problemList.append(li);
+    }
+  }
+
+  function renderHeaders(headers) {
+    const names = Object.keys(headers || {}).sort((a, b) => a.localeCompare(b));
+    ui.headerCount.textContent = String(names.length);
+    ui.headers.replaceChildren(...headerRows(headers, names));
+  }
+
+  function headerRows(headers, names) {
+    const rows = [];
+    for (const name of names) {
+      for (const v of headers[name]) {
+        const tr = el('tr');
+        tr.append(el('th', null, name), el('td', null, v));
+        rows.push(tr);
+      }
+    }
+    return rows;
+  }
+
+  function showTab(which) {
+    const body = which === 'body';
+    ui.tabBody.setAttribute('aria-selected', String(body));
+    ui.tabHeaders.setAttribute('aria-selected', String(!body));
+    ui.code.hidden = !body;
+    ui.headers.hidden = body;
+  }
+
+  // ---- the body, highlighted, with problems marked ----------------------------
+
+  // A JSON token per match; pretty-printed JSON keeps every string on one line.
+  const TOKEN = /("(?:[^"\\]|\\.)*")(\s*:)?|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|\b(true|false|null)\b|([{}[\],:])/g;
+
+  function highlight(line) {
+    const parts = [];
+    let last = 0;
+    TOKEN.lastIndex = 0;
+    let m;
+    while ((m = TOKEN.exec(line)) !== null) {
+      if (m.index > last) parts.push({ text: line.slice(last, m.index), cls: '', start: last });
+      if (m[1] !== undefined) {
+        parts.push({ text: m[1], cls: m[2] !== undefined ? 'j-key' : 'j-str', start: m.index });
+        if (m[2] !== undefined) parts.push({ text: m[2], cls: 'j-punct', start: m.index + m[1].length });
+      } else if (m[3] !== undefined) {
+        parts.push({ text: m[3], cls: 'j-num', start: m.index });
+      } else if (m[4] !== undefined) {
+        parts.push({ text: m[4], cls: 'j-lit', start: m.index });
+      } else {
+        parts.push({ text: m[5], cls: 'j-punct', start: m.index });
+      }
+      last = m.index + m[0].length;
+    }
+    if (last < line.length) parts.push({ text: line.slice(last), cls: '', start: last });
+    return parts;
+  }
+
+  function plain(line) { return line ? [{ text: line, cls: '', start: 0 }] : []; }
+
+  // utf16At turns a 1-based column counted in characters (code points, as
+  // the validator counts) into an index in a JS string.
+  function utf16At(line, column) {
+    let i = 0;
+    let c = 1;
+    while (c < column && i < line.length) {
+      const cp = line.codePointAt(i);
+      i += cp > 0xffff ? 2 : 1;
+      c++;
+    }
+    return i;
+  }
+
+  // markAt splits parts so the token (or, in plain text, the word) starting
+  // at index is wrapped in an error mark.
+  function markAt(parts, line, index, json, message) {
+    if (index >= line.length) return false;
+    let end;
+    if (json) {
+      const p = parts.find((q) => q.start <= index && index < q.start + q.text.length && q.cls);
+      end = p ? p.start + p.text.length : index + 1;
+      if (p && p.cls === 'j-key') end = p.start + p.text.length;
+    } else {
+      const rest = line.slice(index);
+      const w = /^[^\s,:{}[\]]+/.exec(rest);
+      end = index + (w ? w[0].length : 1);
+    }
+    const out = [];
+    for (const p of parts) {
+      const s = p.start;
+      const e = p.start + p.text.length;
+      if (e <= index || s >= end) { out.push(p); continue; }
+      if (s < index) out.push({ text: line.slice(s, index), cls: p.cls, start: s });
+      out.push({ text: line.slice(Math.max(s, index), Math.min(e, end)), cls: p.cls + ' err-mark', start: Math.max(s, index), title: message });
+      if (e > end) out.push({ text: line.slice(end, e), cls: p.cls, start: end });
+    }
+    parts.splice(0, parts.length, ...out);
+    return true;
+  }
+
+  function renderCode(view) {
+    const frag = document.createDocumentFragment();
+    if (view.kind === 'missing') {
+      ui.code.replaceChildren(el('div', 'line', '  (no body)'));
+      return;
+    }
+    const json = view.kind === 'json';
+    const byLine = new Map();
+    for (const p of view.problems || []) {
+      if (!byLine.has(p.line)) byLine.set(p.line, []);
+      byLine.get(p.line).push(p);
+    }
+    const lines = view.text.split('\n');
+    if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+    const highlightAll = json && lines.length <= 20000;
+    lines.forEach((text, n) => {
+      const num = n + 1;
+      const line = el('div', 'line');
+      line.dataset.line = num;
+      const parts = highlightAll ? highlight(text) : plain(text);
+      const problems = byLine.get(num) || [];
+      let eol = false;
+      for (const p of problems) {
+        if (!markAt(parts, text, utf16At(text, p.column), json, p.message)) eol = true;
+      }
+      const src = el('span', 'src');
+      for (const p of parts) {
+        if (!p.cls && !p.title) { src.append(p.text); continue; }
+        const s = el('span', p.cls.trim(), p.text);
+        if (p.title) s.title = p.title;
+        src.append(s);
+      }
+      if (eol) src.append(el('span', 'err-eol'));
+      line.append(el('span', 'ln', num), src);
+      if (problems.length) line.classList.add('has-err');
+      frag.append(line);
+      for (const p of problems) {
+        const lens = el('div', 'lens');
+        lens.append(el('span', 'ln', ''), el('span', 'src', ' '.repeat(Math.max(0, p.column - 1)) + p.message + (p.pointer ? '  (' + p.pointer + ')' : '')));
+        frag.append(lens);
+      }
+    });
+    ui.code.replaceChildren(frag);
+  }
+
+  // ---- actions -------------------------------------------------------------
+
+  function target() { return ui.target.value.trim(); }
+
+  async function replay() {
+    const d = state.detail;
+    if (!d || state.replaying || ui.replay.disabled) return;
+    state.replaying = true;
+    ui.replay.disabled = true;
+    ui.result.hidden = false;
+    ui.rStatus.textContent = '…';
+    ui.rStatus.dataset.class = '';
+    ui.rLatency.textContent = 'sending';
+    ui.rTo.textContent = target() || state.info.forwardTo || '';
+    ui.rError.hidden = true;
+    ui.rHeadersBox.hidden = true;
+    ui.rBody.textContent = '';
+    try {
+      const res = await api('/api/events/' + d.id + '/replay', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ to: target() }),
+      }, [502]); // 502: the handler could not be reached; the result says why
+      if (state.detail !== d) return;
+      showReplay(res);
+    } catch (err) {
+      if (state.detail !== d) return;
+      ui.rStatus.textContent = 'not sent';
+      ui.rStatus.dataset.class = 'x';
+      ui.rLatency.textContent = '';
+      ui.rError.textContent = err.message;
+      ui.rError.hidden = false;
+    } finally {
+      state.replaying = false;
+      ui.replay.disabled = false;
+    }
+  }
+
+  function showReplay(res) {
+    ui.rTo.textContent = '→ ' + res.to;
+    ui.rLatency.textContent = res.latencyMs.toFixed(res.latencyMs < 10 ? 1 : 0) + ' ms';
+    if (res.error) {
+      ui.rStatus.textContent = 'no answer';
+      ui.rStatus.dataset.class = 'x';
+      ui.rError.textContent = res.error;
+      ui.rError.hidden = false;
+      return;
+    }
+    ui.rStatus.textContent = res.statusText || String(res.status);
+    ui.rStatus.dataset.class = String(res.status).charAt(0);
+    const names = Object.keys(res.headers || {}).sort();
+    ui.rHeaders.replaceChildren(...headerRows(res.headers || {}, names));
+    ui.rHeadersBox.hidden = names.length === 0;
+    ui.rBody.textContent = res.body + (res.bodyTruncated ? '\n… (cut)' : '');
+  }
+
+  async function copyCurl() {
+    const d = state.detail;
+    if (!d) return;
+    const p = new URLSearchParams();
+    if (target()) p.set('to', target());
+    try {
+      const cmd = (await api('/api/events/' + d.id + '/curl?' + p)).replace(/\n$/, '');
+      ui.curl.textContent = cmd;
+      ui.curl.hidden = false;
+      try {
+        await navigator.clipboard.writeText(cmd);
+        toast('Copied the curl command');
+      } catch (_) {
+        toast('Select the command below to copy it');
+      }
+    } catch (err) {
+      toast('Could not make the curl command: ' + err.message);
+    }
+  }
+
+  // ---- wiring --------------------------------------------------------------
+
+  function typing(e) {
+    const t = e.target;
+    return t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement;
+  }
+
+  document.addEventListener('keydown', (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (typing(e)) {
+      if (e.key === 'Escape') e.target.blur();
+      if (e.target === ui.q && (e.key === 'ArrowDown' || e.key === 'ArrowUp')) {
+        e.preventDefault();
+        ui.q.blur();
+        move(e.key === 'ArrowDown' ? 1 : -1);
+      }
+      return;
+    }
+    switch (e.key) {
+      case 'ArrowDown': case 'j': e.preventDefault(); move(1); break;
+      case 'ArrowUp': case 'k': e.preventDefault(); move(-1); break;
+      case 'r': e.preventDefault(); replay(); break;
+      case 'c': e.preventDefault(); copyCurl(); break;
+      case '/': e.preventDefault(); ui.q.focus(); ui.q.select(); break;
+      default:
+    }
+  });
+
+  let filterTimer = 0;
+  ui.q.addEventListener('input', () => { clearTimeout(filterTimer); filterTimer = setTimeout(loadFirst, 200); });
+  ui.type.addEventListener('change', loadFirst);
+  ui.invalid.addEventListener('change', loadFirst);
+  ui.more.addEventListener('click', loadMore);
+  ui.form.addEventListener('submit', (e) => { e.preventDefault(); replay(); });
+  ui.copyCurl.addEventListener('click', copyCurl);
+  ui.tabBody.addEventListener('click', () => showTab('body'));
+  ui.tabHeaders.addEventListener('click', () => showTab('headers'));
+  ui.target.addEventListener('change', () => {
+    try { localStorage.setItem(TARGET_KEY, target()); } catch (_) { /* private mode */ }
+  });
+  ui.list.parentElement.addEventListener('scroll', () => {
+    const l = ui.list.parentElement;
+    if (l.scrollTop + l.clientHeight > l.scrollHeight - 80) loadMore();
+  });
+
+  async function start() {
+    try {
+      state.info = await api('/api/info');
+    } catch (_) {
+      state.info = {};
+    }
+    ui.dir.textContent = state.info.dir || '';
+    ui.dir.title = 'Events are saved in ' + (state.info.dir || '');
+    let saved = '';
+    try { saved = localStorage.getItem(TARGET_KEY) || ''; } catch (_) { /* private mode */ }
+    ui.target.value = saved || state.info.forwardTo || '';
+    if (state.info.forwardTo) ui.target.placeholder = state.info.forwardTo;
+    await loadFirst();
+    connect();
+  }
+
+  start();
+})();
