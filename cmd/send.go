@@ -201,7 +201,7 @@ func sendRun(ctx context.Context, f *Factory, opts sendOptions, args []string) e
 		syn := replay.Synthetic{Types: types, Count: opts.count, Seed: opts.seed, Casing: casing, Set: sets}
 		problems, err := syn.Check(validator)
 		if err != nil {
-			return inputErrorf("%v", err)
+			return inputErrorf("%v; nothing was sent", err)
 		}
 		for _, t := range types {
 			w.invalid("synthetic "+string(t)+" (after --set)", problems[t])

@@ -121,7 +121,11 @@ func (js *journals) done() {
 		}
 		if len(j.secrets) > 0 {
 			names := slices.Sorted(maps.Keys(j.secrets))
-			js.warn(fmt.Sprintf("--with-headers: %s was redacted at capture and is not replayed: pass it with -H, or capture with listen --keep-secrets", strings.Join(names, ", ")))
+			msg := "was redacted at capture and is not replayed: pass it"
+			if len(names) > 1 {
+				msg = "were redacted at capture and are not replayed: pass them"
+			}
+			js.warn(fmt.Sprintf("--with-headers: %s %s with -H, or capture with listen --keep-secrets", strings.Join(names, ", "), msg))
 		}
 	}
 }
