@@ -54,11 +54,18 @@ func Serve(ctx context.Context, cfg Config) error {
 		addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
 		ln, err = net.Listen("tcp", addr)
 		if err != nil {
-			s.closeStore()
 			if errors.Is(err, syscall.EADDRINUSE) {
 				return &StartError{fmt.Errorf("listen on %s: %w", addr, ErrAddrInUse)}
 			}
 			return &StartError{fmt.Errorf("listen on %s: %v", addr, unwrapNet(err))}
+		}
+	}
+	// The store opens once the address is ours, so a failed start leaves
+	// no directory behind.
+	if !cfg.NoSave {
+		if s.store, err = OpenStore(cfg.Dir, cfg.Fsync); err != nil {
+			ln.Close()
+			return &StartError{err}
 		}
 	}
 	return s.run(ctx, ln)
@@ -94,24 +101,13 @@ func newServer(cfg Config) (*server, error) {
 		}
 		s.forward = f
 	}
-	if !cfg.NoSave {
-		st, err := OpenStore(cfg.Dir, cfg.Fsync)
-		if err != nil {
-			return nil, err
-		}
-		s.store = st
-	}
 	return s, nil
 }
 
-func (s *server) closeStore() {
-	if s.store != nil {
-		_ = s.store.Close()
-	}
-}
-
 func (s *server) run(ctx context.Context, ln net.Listener) error {
-	defer s.closeStore()
+	if s.store != nil {
+		defer s.store.Close()
+	}
 	s.started = time.Now()
 	s.render = newRenderer(s.cfg, &s.stats)
 	srv := &http.Server{

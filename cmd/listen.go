@@ -3,7 +3,6 @@ package cmd
 import (
 	"errors"
 	"fmt"
-	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -192,8 +191,8 @@ func parseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("%q has an unknown unit %q: use B, KiB, MiB or GiB", s, t[i:])
 	}
 	n := v * mult
-	if n < 1 || n > math.MaxInt32 {
-		return 0, fmt.Errorf("%q is out of range: use 1B to 2GiB", s)
+	if n < 1 || n > 1<<30 {
+		return 0, fmt.Errorf("%q is out of range: use 1B to 1GiB", s)
 	}
 	return int64(n), nil
 }
