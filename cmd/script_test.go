@@ -36,11 +36,14 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"waitfile": cmdWaitFile,
-			"httppost": cmdHTTP(http.MethodPost),
-			"httpget":  cmdHTTP(http.MethodGet),
-			"envfile":  cmdEnvFile,
-			"sink":     cmdSink,
+			"waitfile":   cmdWaitFile,
+			"httppost":   cmdHTTP(http.MethodPost),
+			"httpget":    cmdHTTP(http.MethodGet),
+			"envfile":    cmdEnvFile,
+			"countfiles": cmdCountFiles,
+			"cmpglob":    cmdCmpGlob,
+			"portof":     cmdPortOf,
+			"sink":       cmdSink,
 		},
 	})
 }
