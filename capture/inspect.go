@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
@@ -32,7 +33,8 @@ type InspectorConfig struct {
 	// one the stream still sees new events, by looking at the journal every
 	// Poll.
 	Hub *Hub
-	// ForwardTo is the default replay target (listen's --forward-to).
+	// ForwardTo is the default replay target (listen's --forward-to). It is
+	// checked when used, like a URL typed in: the listener reports a bad one.
 	ForwardTo string
 	// Webhook is the listener's URL, for the page's "waiting for events" hint.
 	Webhook string
@@ -56,21 +58,16 @@ type InspectorConfig struct {
 // captured events. It reads everything from the store dir, so it shows the
 // events that were there before listen started as well as the new ones.
 type Inspector struct {
-	cfg   InspectorConfig
-	index *eventIndex
-	// Headers are set on every answer.
-	csp string
+	cfg     InspectorConfig
+	index   *eventIndex
+	csp     string                 // on every answer
+	webhook atomic.Pointer[string] // set once the listener knows its URL
 }
 
 // NewInspector checks the config and fills in defaults.
 func NewInspector(cfg InspectorConfig) (*Inspector, error) {
 	if cfg.Dir == "" {
 		return nil, errors.New("inspector: no store dir")
-	}
-	if cfg.ForwardTo != "" {
-		if _, err := replayTarget(cfg.ForwardTo); err != nil {
-			return nil, fmt.Errorf("inspector: --forward-to: %w", err)
-		}
 	}
 	if cfg.Client == nil {
 		cfg.Client = &http.Client{
@@ -98,6 +95,10 @@ func NewInspector(cfg InspectorConfig) (*Inspector, error) {
 			"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
 	}, nil
 }
+
+// SetWebhook tells the page where the listener takes events, once it is
+// listening (its port may have been picked by the system).
+func (in *Inspector) SetWebhook(url string) { in.webhook.Store(&url) }
 
 // ListenInspector binds addr for the inspector. Only loopback addresses are
 // accepted: the inspector replays and exports captured events, so it is for
@@ -263,7 +264,11 @@ type InspectorInfo struct {
 }
 
 func (in *Inspector) handleInfo(w http.ResponseWriter, r *http.Request) {
-	writeAPIJSON(w, http.StatusOK, InspectorInfo{Dir: in.cfg.Dir, ForwardTo: in.cfg.ForwardTo, Webhook: in.cfg.Webhook, Version: in.cfg.Version, Live: in.cfg.Hub != nil})
+	info := InspectorInfo{Dir: in.cfg.Dir, ForwardTo: in.cfg.ForwardTo, Webhook: in.cfg.Webhook, Version: in.cfg.Version, Live: in.cfg.Hub != nil}
+	if u := in.webhook.Load(); u != nil {
+		info.Webhook = *u
+	}
+	writeAPIJSON(w, http.StatusOK, info)
 }
 
 const (

@@ -133,6 +133,7 @@ func TestInspectorReplayErrors(t *testing.T) {
 
 	noTarget := startInspectorURL(t, InspectorConfig{Dir: dir})
 	withTarget := startInspectorURL(t, InspectorConfig{Dir: dir, ForwardTo: goneURL, Client: &http.Client{Timeout: 300 * time.Millisecond}})
+	badTarget := startInspectorURL(t, InspectorConfig{Dir: dir, ForwardTo: "localhost:3000"})
 	tests := []struct {
 		name, base, id, body string
 		want                 int
@@ -145,6 +146,7 @@ func TestInspectorReplayErrors(t *testing.T) {
 		{"not JSON", noTarget, "1", `to=x`, http.StatusBadRequest, "request body must be"},
 		{"no such event", noTarget, "9", `{"to":"` + huge.URL + `"}`, http.StatusNotFound, "no event 9"},
 		{"body not saved", noTarget, "2", `{"to":"` + huge.URL + `"}`, http.StatusNotFound, "did not save"},
+		{"bad --forward-to", badTarget, "1", `{}`, http.StatusBadRequest, `replay target \"localhost:3000\" is not an http(s) URL`},
 		{"handler gone", withTarget, "1", `{}`, http.StatusBadGateway, "could not reach"},
 		{"handler too slow", withTarget, "1", `{"to":"` + slow.URL + `"}`, http.StatusBadGateway, "did not answer in time"},
 	}

@@ -1,13 +1,16 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/portant-hooks/portant-hooks/capture"
@@ -31,6 +34,9 @@ type listenOptions struct {
 	forwardTimeout time.Duration
 	format         string
 	readyFile      string
+	inspect        string
+	noInspect      bool
+	inspectReady   string
 }
 
 func newListenCmd(f *Factory) *cobra.Command {
@@ -53,6 +59,10 @@ tunnel --url http://localhost:7678), paste the public URL into Portant's
 
 It can also stand in for your endpoint (--status, --delay, --fail-rate) or
 sit in front of it (--forward-to), to see how each side behaves.
+
+The inspector, a web page on its own loopback address (http://127.0.0.1:7679,
+--inspect ADDR, --no-inspect), lists the saved events live, shows each one
+with its problems marked, and replays it, copies it as curl or downloads it.
 
 Ctrl-C stops it: requests in flight finish, and a summary is printed.`,
 		Example: `  portant-hooks listen
@@ -84,6 +94,10 @@ Ctrl-C stops it: requests in flight finish, and a summary is printed.`,
 	fl.StringVar(&opts.format, "format", string(capture.FormatPretty), "how to show events: "+strings.Join(capture.Formats, "|"))
 	fl.StringVar(&opts.readyFile, "ready-file", "", "write the URL to this file once listening (for scripts and tests)")
 	_ = fl.MarkHidden("ready-file")
+	fl.StringVar(&opts.inspect, "inspect", capture.DefaultInspectAddr, "serve the inspector, a web page to browse, replay and export events, on this loopback address")
+	fl.BoolVar(&opts.noInspect, "no-inspect", false, "do not serve the inspector")
+	fl.StringVar(&opts.inspectReady, "inspect-ready-file", "", "write the inspector's URL to this file once listening (for scripts and tests)")
+	_ = fl.MarkHidden("inspect-ready-file")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(capture.Formats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -93,7 +107,14 @@ func listenRun(cmd *cobra.Command, f *Factory, opts listenOptions) error {
 	if err != nil {
 		return err
 	}
+	stopInspector, err := startInspector(cmd, opts, &cfg)
+	if err != nil {
+		return err
+	}
 	err = capture.Serve(cmd.Context(), cfg)
+	if ierr := stopInspector(); err == nil {
+		err = ierr
+	}
 	var se *capture.StartError
 	switch {
 	case errors.Is(err, capture.ErrAddrInUse):
@@ -156,6 +177,84 @@ func listenConfig(f *Factory, opts listenOptions) (capture.Config, error) {
 		cfg.OnReady = func(url string) error { return writeReadyFile(opts.readyFile, url) }
 	}
 	return cfg, nil
+}
+
+// startInspector serves the inspector beside the listener, on its own
+// loopback address, and adds its URL to the banner; the returned func stops
+// it. The default address moves to the next free port when it is taken (two
+// listens side by side), as ngrok's inspector does; an address the user
+// chose must be free.
+func startInspector(cmd *cobra.Command, opts listenOptions, cfg *capture.Config) (stop func() error, err error) {
+	off := func() error { return nil }
+	switch {
+	case opts.noInspect:
+		return off, nil
+	case opts.noSave:
+		cfg.Banner = append(cfg.Banner, capture.BannerLine{Label: "Inspector", Value: "off: with --no-save there are no saved events to inspect"})
+		return off, nil
+	}
+	host, portText, err := net.SplitHostPort(opts.inspect)
+	if err != nil {
+		return nil, flagErrorf("--inspect %q is not HOST:PORT: use a loopback address such as %s", opts.inspect, capture.DefaultInspectAddr)
+	}
+	if port, _ := strconv.Atoi(portText); port != 0 && port == opts.port {
+		return nil, flagErrorf("--inspect %s uses the webhook port %d: the inspector needs its own port (the webhook port may be exposed through a tunnel, the inspector must not be)", opts.inspect, opts.port)
+	}
+	ln, err := capture.ListenInspector(opts.inspect)
+	note := ""
+	if err != nil && errors.Is(err, syscall.EADDRINUSE) && !cmd.Flags().Changed("inspect") {
+		port, _ := strconv.Atoi(portText)
+		for next := port + 1; next <= port+10 && err != nil; next++ {
+			if next != opts.port {
+				ln, err = capture.ListenInspector(net.JoinHostPort(host, strconv.Itoa(next)))
+			}
+		}
+		if err != nil {
+			ln, err = capture.ListenInspector(net.JoinHostPort(host, "0"))
+		}
+		note = " (" + opts.inspect + " was taken)"
+	}
+	if err != nil {
+		return nil, inputErrorf("%v", err)
+	}
+	hub := capture.NewHub()
+	insp, err := capture.NewInspector(capture.InspectorConfig{
+		Dir:       opts.dir,
+		Hub:       hub,
+		ForwardTo: opts.forwardTo,
+		Client: &http.Client{
+			Timeout:       opts.forwardTimeout,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		Version: Version(),
+	})
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	url := capture.InspectorURL(ln)
+	cfg.Hub = hub
+	cfg.Banner = append(cfg.Banner, capture.BannerLine{Label: "Inspector", Value: url + note})
+	ready := cfg.OnReady
+	cfg.OnReady = func(webhook string) error {
+		insp.SetWebhook(webhook)
+		if opts.inspectReady != "" {
+			if err := writeReadyFile(opts.inspectReady, url); err != nil {
+				return err
+			}
+		}
+		if ready != nil {
+			return ready(webhook)
+		}
+		return nil
+	}
+	ctx, cancel := context.WithCancel(cmd.Context())
+	served := make(chan error, 1)
+	go func() { served <- insp.Serve(ctx, ln) }()
+	return func() error {
+		cancel()
+		return <-served
+	}, nil
 }
 
 // writeReadyFile writes url to path in one step, so a reader never sees it
