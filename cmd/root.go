@@ -37,18 +37,18 @@ func Run(ctx context.Context, io *IOStreams, args []string) int {
 	err := root.ExecuteContext(ctx)
 	interrupted := ctx.Err() != nil
 	if err != nil {
-		report(f.IO, root, err, interrupted)
+		report(f.IO, root, args, err, interrupted)
 	}
 	return exitCode(err, interrupted)
 }
 
-func report(io *IOStreams, root *cobra.Command, err error, interrupted bool) {
+func report(io *IOStreams, root *cobra.Command, args []string, err error, interrupted bool) {
 	var fe *FlagError
 	var ee *ExitError
 	switch {
 	case errors.As(err, &fe) || isCobraUsageError(err):
 		fmt.Fprintf(io.Err, "Error: %s\n", err)
-		cmd, _, findErr := root.Find(os.Args[1:])
+		cmd, _, findErr := root.Find(args)
 		if findErr != nil || cmd == nil {
 			cmd = root
 		}

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -38,8 +39,8 @@ Exit status: 0 all valid, 1 any invalid, 2 usage error or unreadable input.`,
   curl -s https://example.com/hook.json | portant-hooks validate -
   portant-hooks validate --schema our-rules.json fixtures/`,
 		Args: argsUsage(cobra.MinimumNArgs(1)),
-		RunE: func(_ *cobra.Command, args []string) error {
-			return validateRun(f, opts, args)
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return validateRun(cmd.Context(), f, opts, args)
 		},
 	}
 	fl := cmd.Flags()
@@ -52,7 +53,7 @@ Exit status: 0 all valid, 1 any invalid, 2 usage error or unreadable input.`,
 	return cmd
 }
 
-func validateRun(f *Factory, opts validateOptions, args []string) error {
+func validateRun(ctx context.Context, f *Factory, opts validateOptions, args []string) error {
 	if !slices.Contains(fixtures.ReportFormats, opts.format) {
 		return flagErrorf("unknown --format %q: use %s", opts.format, strings.Join(fixtures.ReportFormats, ", "))
 	}
@@ -78,7 +79,10 @@ func validateRun(f *Factory, opts validateOptions, args []string) error {
 	if err != nil {
 		return inputErrorf("%v", err)
 	}
-	results := v.ValidateInputs(ins, f.IO.In)
+	results, err := v.ValidateInputs(ctx, ins, f.IO.In)
+	if err != nil {
+		return err // interrupted
+	}
 
 	out := f.IO.Out
 	switch opts.format {
