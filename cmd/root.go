@@ -112,6 +112,7 @@ func NewRootCmd(f *Factory) *cobra.Command {
 		newSchemaCmd(f),
 		newGenerateCmd(f),
 		newSendCmd(f),
+		newScrubCmd(f),
 		newVersionCmd(f),
 		newCompletionCmd(f),
 	)
