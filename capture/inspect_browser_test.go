@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -143,25 +145,22 @@ func inspJS(s string) string { return inspJSONString(s) }
 func TestInspectorInABrowser(t *testing.T) {
 	chrome := findChromium(t)
 	dir := t.TempDir()
-	hub := NewHub()
-	w := newJournalWriter(t, dir, hub)
-	w.at = time.Now().UTC().Add(-2 * time.Minute).Truncate(time.Second)
-	headers := map[string][]string{
-		"Content-Type":    {"application/json"},
-		"User-Agent":      {"Portant-Webhooks/1.0"},
-		"X-Forwarded-For": {"34.118.42.7"},
-		"Authorization":   {"[REDACTED]"},
-	}
 	gen := fixtures.NewGenerator(42, fixtures.CasingDocumented)
-	// Already in the dir when the inspector starts.
-	w.add(gen.Event(fixtures.SignaturesRequested), headers)
-	w.add(gen.Event(fixtures.EmailsCreated), headers)
+	// A first listen saves two events, and stops.
+	first := startListener(t, Config{Dir: dir})
+	first.post(gen.Event(fixtures.SignaturesRequested))
+	first.post(gen.Event(fixtures.EmailsCreated))
+	first.stop()
+	// A second listen on the same dir, with the inspector.
+	hub := NewHub()
+	second := startListener(t, Config{Dir: dir, Hub: hub})
+	defer second.stop()
 
 	target := &inspHandlerRecorder{}
 	handler := httptest.NewServer(target)
 	defer handler.Close()
 	// A poll slower than the test: events can only show up live through the hub.
-	_, base := startInspector(t, InspectorConfig{Dir: dir, Hub: hub, Poll: time.Hour, Webhook: "http://127.0.0.1:7678/"})
+	_, base := startInspector(t, InspectorConfig{Dir: dir, Hub: hub, Poll: time.Hour, Webhook: second.url})
 
 	ctx, pageErrors := inspBrowser(t, chrome)
 	inspStep(t, ctx, "open the inspector", 20*time.Second,
@@ -175,15 +174,14 @@ func TestInspectorInABrowser(t *testing.T) {
 	inspEval[chromedp.Void](t, ctx, `window.__sameDocument = 'yes'`)
 
 	// New events arrive live, without a reload.
-	w.at = time.Now().UTC().Add(-30 * time.Second).Truncate(time.Second)
-	w.add(gen.Event(fixtures.DocumentsCreated), headers)
+	second.post(gen.Event(fixtures.DocumentsCreated))
 	invalid := []byte(`{"data":{"documents":[{"id":"1Zk9","url":null,"name":"Quarterly Report Zeta"}]},"eventId":"` +
 		inspHexID(77) + `","eventType":"DOCUMENTS_CREATED"}`)
-	w.add(invalid, headers)
+	second.post(invalid)
 	xssID := `<img src=x onerror="window.__xss=1">`
 	xss := inspEvent(fixtures.DocumentsCreated, xssID, `<img src=x onerror="window.__xss=2">Contract.pdf`)
-	w.add(xss, headers)
-	w.add(gen.Event(fixtures.SignaturesCompleted), headers)
+	second.post(xss)
+	second.post(gen.Event(fixtures.SignaturesCompleted))
 	inspWaitFor(t, ctx, "four live events appear",
 		`document.querySelectorAll('#events li').length === 6 && document.querySelector('#events li').id === 'ev-6'`)
 	if got := inspEval[string](t, ctx, `window.__sameDocument`); got != "yes" {
@@ -194,7 +192,7 @@ func TestInspectorInABrowser(t *testing.T) {
 	inspEval[chromedp.Void](t, ctx, `(() => { const s = document.querySelector('#type'); s.value = 'EMAILS_CREATED'; s.dispatchEvent(new Event('change')); })()`)
 	inspWaitFor(t, ctx, "the type filter keeps the EMAILS_CREATED event",
 		`document.querySelectorAll('#events li').length === 1 && document.querySelector('#events li .badge').textContent === 'EMAILS_CREATED'`)
-	w.add(gen.Event(fixtures.EmailsCreated), headers)
+	second.post(gen.Event(fixtures.EmailsCreated))
 	inspWaitFor(t, ctx, "a live event that matches the filter appears",
 		`document.querySelectorAll('#events li').length === 2 && document.querySelector('#events li').id === 'ev-7'`)
 	inspEval[chromedp.Void](t, ctx, `(() => { const s = document.querySelector('#type'); s.value = ''; s.dispatchEvent(new Event('change')); })()`)
@@ -238,7 +236,8 @@ func TestInspectorInABrowser(t *testing.T) {
 	inspStep(t, ctx, "copy as curl", 5*time.Second, chromedp.Click(chromedp.CSS("#copy-curl")))
 	inspWaitFor(t, ctx, "the curl command shows", `!document.querySelector('#curl').hidden && document.querySelector('#curl').textContent.startsWith("curl -sS -i '`+handler.URL+`/webhooks/portant'")`)
 	disposition := inspEval[string](t, ctx, `fetch(document.querySelector('#download').href).then(r => r.headers.get('Content-Disposition'))`)
-	if !strings.HasPrefix(disposition, `attachment; filename="`) || !strings.HasSuffix(disposition, `-DOCUMENTS_CREATED.json"`) {
+	file := inspEval[string](t, ctx, `document.querySelector('#d-file').textContent`)
+	if disposition != `attachment; filename="`+file+`"` || !strings.Contains(file, "-DOCUMENTS_CREATED-") {
 		t.Errorf("download: Content-Disposition %q", disposition)
 	}
 
@@ -255,6 +254,17 @@ func TestInspectorInABrowser(t *testing.T) {
 		t.Errorf("marked tokens %q, want the document object and the null url", marked)
 	}
 
+	// Replay this one too, to its own handler URL, so the picture shows a result.
+	inspStep(t, ctx, "replay the invalid event", 5*time.Second, chromedp.KeyEvent("r"))
+	inspWaitFor(t, ctx, "the second replay shows its status",
+		`document.querySelector('#r-status').textContent === '202 Accepted' && !document.querySelector('#replay-result').hidden`)
+	target.mu.Lock()
+	if target.n != 2 || !bytes.Equal(target.body, invalid) {
+		t.Errorf("the handler got %d requests, last %q", target.n, target.body)
+	}
+	target.mu.Unlock()
+
+	inspEval[chromedp.Void](t, ctx, `document.querySelector('#toast').hidden = true`) // a passing notice, not the page
 	shots := t.TempDir()
 	light := inspScreenshot(t, ctx, filepath.Join(shots, "inspector.png"))
 	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
@@ -297,4 +307,70 @@ func inspScreenshot(t *testing.T, ctx context.Context, path string) []byte {
 	}
 	t.Logf("screenshot: %s", path)
 	return png
+}
+
+// testListener is a real capture.Serve on a free loopback port.
+type testListener struct {
+	t    *testing.T
+	url  string
+	stop func()
+}
+
+func startListener(t *testing.T, cfg Config) *testListener {
+	t.Helper()
+	ready := make(chan string, 1)
+	cfg.Port, cfg.Format = 0, FormatQuiet
+	cfg.OnReady = func(url string) error { ready <- url; return nil }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, cfg) }()
+	l := &testListener{t: t}
+	select {
+	case l.url = <-ready:
+	case err := <-done:
+		cancel()
+		t.Fatalf("listen: %v", err)
+	case <-time.After(5 * time.Second):
+		cancel()
+		t.Fatal("listen not ready within 5s")
+	}
+	var once sync.Once
+	l.stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("listen: %v", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Error("listen did not stop within 10s")
+			}
+		})
+	}
+	t.Cleanup(l.stop)
+	return l
+}
+
+// post sends an event as Portant does, with a secret the listener redacts.
+func (l *testListener) post(body []byte) {
+	l.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.url+"webhooks/portant", bytes.NewReader(body))
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Portant-Webhooks/1.0")
+	req.Header.Set("Authorization", "Bearer s3cret")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		l.t.Fatalf("listen answered %s", resp.Status)
+	}
 }

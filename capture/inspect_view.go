@@ -23,9 +23,11 @@ type EventDetail struct {
 	SHA256  string              `json:"sha256"`
 	Headers map[string][]string `json:"headers"`
 	// Problems are as recorded, placed in the saved file.
-	Problems  []fixtures.Problem `json:"problems"`
-	View      BodyView           `json:"view"`
-	ForwardTo string             `json:"forwardTo,omitempty"`
+	Problems []fixtures.Problem `json:"problems"`
+	// Forward is what the --forward-to handler answered when it was captured.
+	Forward   *Forward `json:"forward,omitempty"`
+	View      BodyView `json:"view"`
+	ForwardTo string   `json:"forwardTo,omitempty"` // the default replay target
 }
 
 // BodyView is the body as the page displays it, with the problems placed in
@@ -57,7 +59,7 @@ func (in *Inspector) detail(id int, rec Record) EventDetail {
 	d := EventDetail{
 		EventSummary: summaryOf(id, rec),
 		Query:        rec.Query, Remote: rec.Remote, SHA256: rec.SHA256,
-		Headers: rec.Headers, Problems: rec.Problems, ForwardTo: in.cfg.ForwardTo,
+		Headers: rec.Headers, Problems: rec.Problems, Forward: rec.Forward, ForwardTo: in.cfg.ForwardTo,
 	}
 	if d.Headers == nil {
 		d.Headers = map[string][]string{}

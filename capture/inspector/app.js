@@ -76,6 +76,15 @@
     return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
   }
 
+  function ago(iso) {
+    const s = Math.round((Date.now() - new Date(iso)) / 1000);
+    if (isNaN(s) || s < 0) return '';
+    if (s < 60) return s + ' s ago';
+    if (s < 3600) return Math.floor(s / 60) + ' min ago';
+    if (s < 86400) return Math.floor(s / 3600) + ' h ago';
+    return Math.floor(s / 86400) + ' d ago';
+  }
+
   function size(n) {
     if (n < 1024) return n + ' B';
     if (n < 1024 * 1024) return (n / 1024).toFixed(1) + ' KiB';
@@ -326,11 +335,18 @@
     ui.dId.textContent = d.eventId || '(no eventId)';
     ui.dValid.replaceWith(ui.dValid = Object.assign(validity(d), { id: 'd-valid' }));
     ui.dTime.textContent = longTime(d.received);
+    const when = ago(d.received);
+    if (when) ui.dTime.append(el('span', 'muted', ' · ' + when));
     ui.dTime.title = d.received;
     ui.dReq.textContent = d.method + ' ' + d.path + (d.query ? '?' + d.query : '');
     ui.dRemote.textContent = d.remote || '—';
     ui.dSize.textContent = size(d.size);
     ui.dStatus.textContent = d.status ? String(d.status) : '—';
+    if (d.forward) {
+      const f = d.forward;
+      const what = f.error ? 'failed: ' + f.error : f.status + ' in ' + f.latencyMs.toFixed(f.latencyMs < 10 ? 1 : 0) + ' ms';
+      ui.dStatus.append(el('span', 'muted', ' · forwarded to ' + f.url + ': ' + what));
+    }
     ui.dFile.textContent = d.file || '(not saved)';
 
     if (d.file) {
@@ -516,8 +532,13 @@
       if (problems.length) line.classList.add('has-err');
       frag.append(line);
       for (const p of problems) {
+        // The caret sits under the marked column: the padding is the line's
+        // own text up to it, hidden, so wide characters line up too.
         const lens = el('div', 'lens');
-        lens.append(el('span', 'ln', ''), el('span', 'src', ' '.repeat(Math.max(0, p.column - 1)) + p.message + (p.pointer ? '  (' + p.pointer + ')' : '')));
+        const src = el('span', 'src');
+        src.append(el('span', 'pad', text.slice(0, utf16At(text, p.column)).replace(/[^\t]/g, ' ')), el('span', 'caret', '▲ '),
+          el('span', 'msg', p.message), el('span', 'ptr', p.pointer ? '  ' + p.pointer : ''));
+        lens.append(el('span', 'ln', ''), src);
         frag.append(lens);
       }
     });
