@@ -22,20 +22,23 @@ func ids(evs []Event) []string {
 
 func TestSyntheticMatchesGenerate(t *testing.T) {
 	// The same seed gives the bytes `portant-hooks generate all --count 3` prints.
-	g := fixtures.NewGenerator(42, fixtures.CasingSnake)
-	var want [][]byte
-	for range 3 {
-		for _, ty := range fixtures.Types {
-			want = append(want, g.Event(ty))
+	for _, casing := range []fixtures.Casing{fixtures.CasingDocumented, fixtures.CasingCamel, fixtures.CasingSnake} {
+		g := fixtures.NewGenerator(42, casing)
+		var want [][]byte
+		for range 3 {
+			for _, ty := range fixtures.Types {
+				want = append(want, g.Event(ty))
+			}
 		}
-	}
-	got := collect(Synthetic{Types: fixtures.Types, Count: 3, Seed: 42, Casing: fixtures.CasingSnake})
-	if len(got) != len(want) {
-		t.Fatalf("%d events, want %d", len(got), len(want))
-	}
-	for i := range got {
-		if !bytes.Equal(got[i].Body, want[i]) || got[i].Source != SyntheticSource || got[i].Type != fixtures.Types[i%4] || len(got[i].ID) != 48 {
-			t.Fatalf("event %d: %+v", i, got[i])
+		got := collect(Synthetic{Types: fixtures.Types, Count: 3, Seed: 42, Casing: casing})
+		if len(got) != len(want) {
+			t.Fatalf("%d events, want %d", len(got), len(want))
+		}
+		for i := range got {
+			m := fixtures.Peek(want[i])
+			if !bytes.Equal(got[i].Body, want[i]) || got[i].Source != SyntheticSource || got[i].Type != m.Type || got[i].ID != m.ID || len(m.ID) != 48 {
+				t.Fatalf("casing %q event %d: %+v", casing, i, got[i])
+			}
 		}
 	}
 }
