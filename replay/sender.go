@@ -353,6 +353,7 @@ func Unreachable(err error) bool {
 func Reason(err error) string {
 	var dns *net.DNSError
 	var ue *url.Error
+	var cert *tls.CertificateVerificationError
 	switch {
 	case err == nil:
 		return ""
@@ -371,6 +372,8 @@ func Reason(err error) string {
 		return "the server closed the connection without answering"
 	case errors.As(err, &ue) && ue.Timeout():
 		return "no answer within the timeout"
+	case errors.As(err, &cert):
+		return "the TLS certificate is not trusted (self-signed? --insecure accepts it): " + cert.Err.Error()
 	}
 	return unwrapURLError(err).Error()
 }

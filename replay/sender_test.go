@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -327,4 +328,20 @@ func BenchmarkSend(b *testing.B) {
 		n++
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+}
+
+func TestSendTLS(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake
+	srv.StartTLS()
+	defer srv.Close()
+	strict, _ := NewSender(NewClient(ClientOptions{Timeout: 5 * time.Second}), srv.URL)
+	r := sendAll(t, strict, examples()[:1])[0]
+	if r.OK() || !strings.Contains(Reason(r.Err), "certificate is not trusted") || Unreachable(r.Err) {
+		t.Errorf("a self-signed certificate must be refused by default: %+v (%s)", r, Reason(r.Err))
+	}
+	insecure, _ := NewSender(NewClient(ClientOptions{Timeout: 5 * time.Second, Insecure: true}), srv.URL)
+	if r := sendAll(t, insecure, examples()[:1])[0]; !r.OK() {
+		t.Errorf("Insecure should accept it: %+v", r)
+	}
 }
