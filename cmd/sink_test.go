@@ -103,7 +103,11 @@ func cmdSink(ts *testscript.TestScript, neg bool, args []string) {
 			_ = os.WriteFile(base+".headers", []byte(strings.Join(hs, "\n")+"\n"), 0o644)
 		}
 		if delay > 0 {
-			time.Sleep(delay)
+			select {
+			case <-time.After(delay):
+			case <-r.Context().Done(): // the sender gave up
+				return
+			}
 		}
 		status := statuses[min(i, len(statuses))-1]
 		if retryAfter != "" && (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) {
