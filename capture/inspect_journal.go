@@ -15,8 +15,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tidwall/gjson"
-
 	"github.com/portant-hooks/portant-hooks/fixtures"
 )
 
@@ -94,36 +92,32 @@ func (x *eventIndex) refresh() (reset bool, err error) {
 	// Read only up to the size just seen: a line still being written has no
 	// newline yet and waits for the next refresh.
 	r := bufio.NewReaderSize(io.NewSectionReader(f, x.indexed, info.Size()-x.indexed), 64<<10)
-	off := x.indexed
-	var long bool // inside a line over maxJournalLine, skipped whole
 	for {
 		line, err := r.ReadSlice('\n')
+		n := len(line)
 		if errors.Is(err, bufio.ErrBufferFull) {
-			// Longer than the buffer: gather it, within reason.
-			var big []byte
-			big = append(big, line...)
-			for errors.Is(err, bufio.ErrBufferFull) && len(big) <= maxJournalLine {
+			// Longer than the buffer: gather it while it is within reason,
+			// and only count a line too long to be a record.
+			big := append([]byte(nil), line...)
+			for errors.Is(err, bufio.ErrBufferFull) {
 				line, err = r.ReadSlice('\n')
-				big = append(big, line...)
-			}
-			if errors.Is(err, bufio.ErrBufferFull) {
-				long = true
-				off += int64(len(big))
-				continue
+				n += len(line)
+				if n <= maxJournalLine {
+					big = append(big, line...)
+				} else {
+					big = nil
+				}
 			}
 			line = big
 		}
 		if err != nil { // io.EOF: a partial line, or nothing left
 			break
 		}
-		start := off
-		off += int64(len(line))
-		if long { // the tail of a line too long to index
-			long = false
-			x.indexed = off
+		start := x.indexed
+		x.indexed += int64(n)
+		if n > maxJournalLine {
 			continue
 		}
-		x.indexed = off
 		if e, ok := parseIndexLine(start, line[:len(line)-1]); ok {
 			x.entries = append(x.entries, e)
 		}
@@ -131,24 +125,15 @@ func (x *eventIndex) refresh() (reset bool, err error) {
 	return reset, nil
 }
 
-// parseIndexLine reads what the index keeps from one journal line. Blank
-// and corrupt lines are skipped, so they never get an id.
+// parseIndexLine reads what the index keeps from one journal line. Lines
+// that are not a Record (blank, corrupt, or of the wrong shape) are skipped,
+// so every id names an event that can be shown.
 func parseIndexLine(off int64, line []byte) (indexEntry, bool) {
-	line = bytes.TrimRight(line, "\r")
-	if len(bytes.TrimSpace(line)) == 0 || !gjson.ValidBytes(line) {
+	var r Record
+	if len(bytes.TrimSpace(line)) == 0 || json.Unmarshal(line, &r) != nil {
 		return indexEntry{}, false
 	}
-	root := gjson.ParseBytes(line)
-	if !root.IsObject() {
-		return indexEntry{}, false
-	}
-	res := root.Get("eventType")
-	return indexEntry{
-		off:   off,
-		n:     int32(len(line)),
-		typ:   inspectTypeCode(fixtures.EventType(res.String())),
-		valid: root.Get("valid").Bool(),
-	}, true
+	return indexEntry{off: off, n: int32(len(line)), typ: inspectTypeCode(r.Type), valid: r.Valid}, true
 }
 
 func (x *eventIndex) snapshot() []indexEntry {

@@ -1,0 +1,165 @@
+package capture
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/portant-hooks/portant-hooks/fixtures"
+)
+
+// The journal is outside input (any process can append to it): indexing it
+// in pieces, as it grows, must give the same events as indexing it whole,
+// and nothing in it may crash the inspector.
+func FuzzEventIndex(f *testing.F) {
+	line := func(r Record) []byte {
+		b, _ := json.Marshal(r)
+		return append(b, '\n')
+	}
+	valid := line(Record{Seq: 1, File: "a.json", Method: "POST", Type: fixtures.DocumentsCreated, Valid: true})
+	bad := line(Record{Seq: 2, File: "../x", Type: "NOPE", Problems: []fixtures.Problem{{Line: 1, Column: 1, Message: "m"}}})
+	f.Add(append(append([]byte{}, valid...), bad...), 10)
+	f.Add([]byte("\n\n{}\n[1]\n{\"eventType\":1}\n"), 3)
+	f.Add([]byte("{\"seq\":1}\r\n{\"seq\""), 7)
+	f.Add([]byte("not json\n"+string(valid)), 4)
+	f.Fuzz(func(t *testing.T, journal []byte, cut int) {
+		whole := inspIndexOf(t, [][]byte{journal})
+		if cut < 0 {
+			cut = -cut
+		}
+		cut %= len(journal) + 1
+		pieces := inspIndexOf(t, [][]byte{journal[:cut], journal[cut:]})
+		if !slices.Equal(whole, pieces) {
+			t.Fatalf("indexed whole: %v\nindexed in two pieces at %d: %v", whole, cut, pieces)
+		}
+	})
+}
+
+// inspIndexOf writes the pieces to a journal one after the other, refreshing
+// an index after each, then walks every page and event of it.
+func inspIndexOf(t *testing.T, pieces [][]byte) []indexEntry {
+	dir := t.TempDir()
+	x := newEventIndex(dir)
+	path := filepath.Join(dir, JournalName)
+	for _, p := range pieces {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Write(p)
+		f.Close()
+		if _, err := x.refresh(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entries := x.snapshot()
+	p, err := x.list(context.Background(), dir, 0, 1000, eventFilter{Text: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Total != len(entries) {
+		t.Fatalf("total %d, %d entries", p.Total, len(entries))
+	}
+	for id := range len(entries) + 2 {
+		x.get(id)
+	}
+	x.since(0, 5)
+	return entries
+}
+
+func TestEventIndexSkipsOverlongLinesButKeepsCounting(t *testing.T) {
+	dir := t.TempDir()
+	var j bytes.Buffer
+	for i, size := range []int{10, maxJournalLine + 100, 10} {
+		r := Record{Seq: uint64(i + 1), Method: "POST", Type: fixtures.EmailsCreated, Path: "/" + string(bytes.Repeat([]byte("p"), size))}
+		b, _ := json.Marshal(r)
+		j.Write(append(b, '\n'))
+	}
+	if err := os.WriteFile(filepath.Join(dir, JournalName), j.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	x := newEventIndex(dir)
+	if _, err := x.refresh(); err != nil {
+		t.Fatal(err)
+	}
+	evs, _, err := x.since(0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 2 || evs[0].Seq != 1 || evs[1].Seq != 3 || evs[1].ID != 2 {
+		var seqs []uint64
+		for _, e := range evs {
+			seqs = append(seqs, e.Seq)
+		}
+		t.Fatalf("events of seq %v, want 1 and 3 (the overlong line skipped)", seqs)
+	}
+}
+
+// inspBenchJournal writes a store dir with n events, as the listener would.
+func inspBenchJournal(b *testing.B, n int) string {
+	b.Helper()
+	dir := b.TempDir()
+	w := newJournalWriter(b, dir, nil)
+	gen := fixtures.NewGenerator(1, fixtures.CasingDocumented)
+	var j bytes.Buffer
+	for i := range n {
+		body := gen.Event(fixtures.Types[i%len(fixtures.Types)])
+		w.seq++
+		name := "e" + inspItoa(i) + ".json"
+		if err := os.WriteFile(filepath.Join(dir, name), body, 0o644); err != nil {
+			b.Fatal(err)
+		}
+		rep := w.val.Validate(body)
+		line, _ := json.Marshal(Record{Seq: w.seq, File: name, Method: "POST", Path: "/", Type: rep.EventType, EventID: rep.EventID, Valid: rep.Valid(), Size: int64(len(body)),
+			Headers: map[string][]string{"Content-Type": {"application/json"}, "User-Agent": {"Portant-Webhooks/1.0"}}})
+		j.Write(append(line, '\n'))
+	}
+	if err := os.WriteFile(filepath.Join(dir, JournalName), j.Bytes(), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return dir
+}
+
+// The first page of a large store: what the page asks for on open and on
+// every filter change.
+func BenchmarkInspectorFirstPage(b *testing.B) {
+	dir := inspBenchJournal(b, 10000)
+	x := newEventIndex(dir)
+	if _, err := x.refresh(); err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct {
+		name string
+		f    eventFilter
+	}{
+		{"all", eventFilter{}},
+		{"type", eventFilter{Type: fixtures.SignaturesCompleted}},
+		{"text-in-bodies", eventFilter{Text: "no-such-text"}}, // the worst case: reads every body
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := x.list(context.Background(), dir, 0, defaultPageSize, bc.f); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// Indexing a journal of 10,000 events from scratch: what opening the
+// inspector on an old capture dir costs once.
+func BenchmarkInspectorIndex(b *testing.B) {
+	dir := inspBenchJournal(b, 10000)
+	b.ReportAllocs()
+	for b.Loop() {
+		x := newEventIndex(dir)
+		if _, err := x.refresh(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
