@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -114,12 +115,13 @@ func inspStep(t *testing.T, ctx context.Context, name string, d time.Duration, s
 	}
 }
 
-// inspWaitFor waits until a JavaScript expression is true in the page.
+// inspWaitFor waits until a JavaScript expression is true in the page (an
+// EventSource reconnects within its 2s retry, so 8s is plenty).
 func inspWaitFor(t *testing.T, ctx context.Context, what, expr string) {
 	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 6*time.Second)
+	sctx, cancel := context.WithTimeout(ctx, 9*time.Second)
 	defer cancel()
-	if _, err := chromedp.Run(sctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+	if _, err := chromedp.Run(sctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(8*time.Second))); err != nil {
 		var state string
 		dctx, dcancel := context.WithTimeout(ctx, time.Second)
 		defer dcancel()
@@ -160,7 +162,13 @@ func TestInspectorInABrowser(t *testing.T) {
 	handler := httptest.NewServer(target)
 	defer handler.Close()
 	// A poll slower than the test: events can only show up live through the hub.
-	_, base := startInspector(t, InspectorConfig{Dir: dir, Hub: hub, Poll: time.Hour, Webhook: second.url})
+	icfg := InspectorConfig{Dir: dir, Hub: hub, Poll: time.Hour, Webhook: second.url}
+	ln, err := ListenInspector("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, base := ln.Addr().String(), InspectorURL(ln)
+	stopInspector := serveInspector(t, icfg, ln)
 
 	ctx, pageErrors := inspBrowser(t, chrome)
 	inspStep(t, ctx, "open the inspector", 20*time.Second,
@@ -181,9 +189,21 @@ func TestInspectorInABrowser(t *testing.T) {
 	xssID := `<img src=x onerror="window.__xss=1">`
 	xss := inspEvent(fixtures.DocumentsCreated, xssID, `<img src=x onerror="window.__xss=2">Contract.pdf`)
 	second.post(xss)
+	inspWaitFor(t, ctx, "three live events appear",
+		`document.querySelectorAll('#events li').length === 5 && document.querySelector('#events li').id === 'ev-5'`)
+
+	// The inspector goes away for a moment: the page reconnects by itself
+	// and shows what was saved meanwhile.
+	stopInspector()
+	inspWaitFor(t, ctx, "the page sees the stream drop", `document.querySelector('#conn').dataset.state !== 'live'`)
 	second.post(gen.Event(fixtures.SignaturesCompleted))
-	inspWaitFor(t, ctx, "four live events appear",
-		`document.querySelectorAll('#events li').length === 6 && document.querySelector('#events li').id === 'ev-6'`)
+	if ln, err = ListenInspector(addr); err != nil {
+		t.Fatalf("listen again on %s: %v", addr, err)
+	}
+	serveInspector(t, icfg, ln)
+	inspWaitFor(t, ctx, "after reconnecting, the event saved meanwhile appears",
+		`document.querySelector('#conn').dataset.state === 'live' &&
+		 document.querySelectorAll('#events li').length === 6 && document.querySelector('#events li').id === 'ev-6'`)
 	if got := inspEval[string](t, ctx, `window.__sameDocument`); got != "yes" {
 		t.Fatal("the page reloaded to show new events")
 	}
@@ -373,4 +393,33 @@ func (l *testListener) post(body []byte) {
 	if resp.StatusCode != http.StatusOK {
 		l.t.Fatalf("listen answered %s", resp.Status)
 	}
+}
+
+// serveInspector serves an inspector on ln until the returned func (or the
+// end of the test) stops it.
+func serveInspector(t *testing.T, cfg InspectorConfig, ln net.Listener) (stop func()) {
+	t.Helper()
+	in, err := NewInspector(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- in.Serve(ctx, ln) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("inspector: %v", err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Error("the inspector did not stop within 5s")
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
 }
