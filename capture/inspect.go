@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log"
 	"net"
 	"net/http"
 	"net/netip"
@@ -138,6 +139,8 @@ func (in *Inspector) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		// Streams end when ctx does, so Shutdown does not wait on them.
 		BaseContext: func(net.Listener) context.Context { return ctx },
+		// Broken clients must not write on listen's terminal.
+		ErrorLog: log.New(io.Discard, "", 0),
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

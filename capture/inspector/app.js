@@ -7,6 +7,7 @@
 
 (function () {
   const PAGE = 50;
+  const MAX_LIVE_ROWS = 500; // live events beyond this drop off the bottom, reloadable with "Load older"
   const TARGET_KEY = 'portant-hooks.inspector.target';
 
   const $ = (id) => document.getElementById(id);
@@ -287,6 +288,12 @@
     li.classList.add('fresh');
     const before = ui.list.children[i];
     ui.list.insertBefore(li, before || null);
+    while (state.events.length > MAX_LIVE_ROWS) {
+      const gone = state.events.pop();
+      state.ids.delete(gone.id);
+      if (ui.list.lastElementChild) ui.list.lastElementChild.remove();
+      state.next = state.events[state.events.length - 1].id;
+    }
     renderFoot();
     if (!state.selected) select(ev.id);
   }
@@ -676,7 +683,7 @@
     ui.dir.title = 'Events are saved in ' + (state.info.dir || '');
     let saved = '';
     try { saved = localStorage.getItem(TARGET_KEY) || ''; } catch (_) { /* private mode */ }
-    ui.target.value = saved || state.info.forwardTo || '';
+    ui.target.value = state.info.forwardTo || saved;
     if (state.info.forwardTo) ui.target.placeholder = state.info.forwardTo;
     await loadFirst();
     connect();
