@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
+	"github.com/tidwall/pretty"
 )
 
 func addBodySeeds(f *testing.F) {
@@ -71,6 +73,19 @@ func FuzzSanitize(f *testing.F) {
 				if r < 0x20 && !(multiline && (r == '\n' || r == '\t')) || r == 0x7f || unsafeRune(r, utf8.RuneLen(r)) {
 					t.Fatalf("sanitize(%q, %v) kept %U", body, multiline, r)
 				}
+			}
+		}
+		if !json.Valid(body) {
+			return
+		}
+		// Pretty-printed JSON stays JSON once made safe for the terminal.
+		out := sanitizeJSON(pretty.Pretty(body))
+		if !json.Valid(out) || !utf8.Valid(out) {
+			t.Fatalf("sanitizeJSON(pretty(%q)) = %q: not JSON or not UTF-8", body, out)
+		}
+		for _, r := range string(out) {
+			if r < 0x20 && r != '\n' && r != '\t' || r == 0x7f || unsafeRune(r, utf8.RuneLen(r)) {
+				t.Fatalf("sanitizeJSON(pretty(%q)) kept %U", body, r)
 			}
 		}
 	})

@@ -46,7 +46,8 @@ func isSecretName(name string) bool {
 }
 
 // redactHeaders returns a copy of h with secret-bearing values replaced,
-// or an exact copy with keep.
+// or an exact copy with keep. The value slices are shared with h: net/http
+// makes new ones for every request and never changes them afterwards.
 func redactHeaders(h http.Header, keep bool) map[string][]string {
 	out := make(map[string][]string, len(h))
 	for name, vals := range h {
@@ -58,7 +59,7 @@ func redactHeaders(h http.Header, keep bool) map[string][]string {
 			out[name] = red
 			continue
 		}
-		out[name] = append([]string(nil), vals...)
+		out[name] = vals
 	}
 	return out
 }

@@ -28,12 +28,35 @@ const (
 )
 
 // styles are the lipgloss styles of one stream, colour decided by the
-// caller and pinned, never guessed from the environment.
+// caller and pinned, never guessed from the environment. Each style's
+// escape codes are worked out once: lipgloss's Render is made for layout
+// and costs microseconds a call, and a header is rendered for every event.
 type styles struct {
 	color                          bool
-	bold, faint, accent, good, bad lipgloss.Style
-	badges                         map[fixtures.EventType]lipgloss.Style
+	bold, faint, accent, good, bad paint
+	badges                         map[fixtures.EventType]string
 	json                           *pretty.Style
+}
+
+// paint is a single-line style as the codes before and after the text.
+type paint struct{ pre, post string }
+
+func paintOf(s lipgloss.Style) paint {
+	const mark = "\x00"
+	out := s.Render(mark)
+	i := strings.Index(out, mark)
+	if i < 0 {
+		return paint{}
+	}
+	return paint{out[:i], out[i+len(mark):]}
+}
+
+// Render styles one line of text.
+func (p paint) Render(s string) string {
+	if p.pre == "" && p.post == "" {
+		return s
+	}
+	return p.pre + s + p.post
 }
 
 // badgeColors gives each event type its colour (ANSI 256).
@@ -54,15 +77,15 @@ func newStyles(w io.Writer, color bool) *styles {
 	}
 	st := &styles{
 		color:  color,
-		bold:   r.NewStyle().Bold(true),
-		faint:  r.NewStyle().Faint(true),
-		accent: r.NewStyle().Foreground(lipgloss.Color("39")),
-		good:   r.NewStyle().Foreground(lipgloss.Color("42")),
-		bad:    r.NewStyle().Foreground(lipgloss.Color("203")),
-		badges: map[fixtures.EventType]lipgloss.Style{},
+		bold:   paintOf(r.NewStyle().Bold(true)),
+		faint:  paintOf(r.NewStyle().Faint(true)),
+		accent: paintOf(r.NewStyle().Foreground(lipgloss.Color("39"))),
+		good:   paintOf(r.NewStyle().Foreground(lipgloss.Color("42"))),
+		bad:    paintOf(r.NewStyle().Foreground(lipgloss.Color("203"))),
+		badges: map[fixtures.EventType]string{},
 	}
 	for t, c := range badgeColors {
-		st.badges[t] = r.NewStyle().Bold(true).Foreground(lipgloss.Color("16")).Background(c).Padding(0, 1)
+		st.badges[t] = r.NewStyle().Bold(true).Foreground(lipgloss.Color("16")).Background(c).Padding(0, 1).Render(string(t))
 	}
 	if color {
 		st.json = pretty.TerminalStyle
@@ -74,11 +97,10 @@ func (st *styles) badge(t fixtures.EventType) string {
 	if !st.color {
 		return string(t)
 	}
-	b, ok := st.badges[t]
-	if !ok {
-		b = st.badges[fixtures.Unknown]
+	if b, ok := st.badges[t]; ok {
+		return b
 	}
-	return b.Render(string(t))
+	return st.badges[fixtures.Unknown]
 }
 
 func (st *styles) status(code int) string {
@@ -104,6 +126,7 @@ type rejection struct {
 type item struct {
 	rec  *Record
 	body *bytes.Buffer // owned by the renderer, back to the pool once shown
+	json bool          // body is one JSON value (the validator parsed it)
 	rej  *rejection
 	warn string
 }
@@ -148,13 +171,13 @@ func newRenderer(cfg Config, s *stats) *renderer {
 	return r
 }
 
-// event queues rec for display. It reports whether it took body: if not,
-// the caller still owns it.
-func (r *renderer) event(rec *Record, body *bytes.Buffer) bool {
+// event queues rec for display; isJSON says whether body is one JSON
+// value. It reports whether it took body: if not, the caller still owns it.
+func (r *renderer) event(rec *Record, body *bytes.Buffer, isJSON bool) bool {
 	if r.format == FormatQuiet {
 		return false
 	}
-	it := item{rec: new(Record)}
+	it := item{rec: new(Record), json: isJSON}
 	*it.rec = *rec
 	if r.format == FormatSummary {
 		r.enqueue(it)
@@ -225,11 +248,11 @@ func (r *renderer) show(it item) {
 		}
 		switch r.format {
 		case FormatJSON:
-			r.out.Write(jsonLine(it.rec, body))
+			r.out.Write(jsonLine(it.rec, body, it.json))
 		case FormatSummary:
 			r.out.WriteString(r.outSt.summaryLine(it.rec, r.loc))
 		default:
-			r.out.WriteString(r.outSt.event(it.rec, body, r.loc))
+			r.outSt.writeEvent(r.out, it.rec, body, it.json, r.loc)
 		}
 		if it.body != nil {
 			r.bytes.Add(-int64(it.body.Len()))
@@ -340,57 +363,64 @@ func (st *styles) summaryLine(rec *Record, loc *time.Location) string {
 	return st.header(rec, loc) + st.notes(rec)
 }
 
-// event is what --format pretty shows: the header, where the request came
-// from and where it was saved, the notes, and the body, pretty-printed
-// when it is JSON.
-func (st *styles) event(rec *Record, body []byte, loc *time.Location) string {
-	var b strings.Builder
-	b.WriteString(st.header(rec, loc))
+// textWriter is where rendering goes: the renderer's bufio.Writer, a
+// buffer in tests.
+type textWriter interface {
+	io.Writer
+	io.StringWriter
+}
+
+// writeEvent is what --format pretty shows: the header, where the request
+// came from and where it was saved, the notes, and the body,
+// pretty-printed when it is JSON. It writes to w piece by piece: the body
+// is the bulk of it and is copied once.
+func (st *styles) writeEvent(w textWriter, rec *Record, body []byte, isJSON bool, loc *time.Location) {
+	w.WriteString(st.header(rec, loc))
 	target := rec.Path
 	if rec.Query != "" {
 		target += "?" + rec.Query
 	}
-	detail := fmt.Sprintf("    %s %s from %s", rec.Method, shorten(sanitize(target, false), 200), sanitize(rec.Remote, false))
+	detail := "    " + rec.Method + " " + shorten(sanitize(target, false), 200) + " from " + sanitize(rec.Remote, false)
 	if rec.File != "" {
 		detail += " · " + rec.File
 	}
-	b.WriteString(st.faint.Render(detail))
-	b.WriteByte('\n')
-	b.WriteString(st.notes(rec))
-	b.WriteString(st.body(body))
-	b.WriteByte('\n')
-	return b.String()
+	w.WriteString(st.faint.Render(detail))
+	w.WriteString("\n")
+	w.WriteString(st.notes(rec))
+	st.writeBody(w, body, isJSON)
+	w.WriteString("\n")
 }
 
-// body shows JSON pretty-printed and coloured; anything else as text with
-// control characters escaped, so a payload cannot drive the terminal.
-func (st *styles) body(body []byte) string {
+// writeBody shows JSON pretty-printed and coloured; anything else as text
+// with control characters escaped, so a payload cannot drive the terminal.
+func (st *styles) writeBody(w textWriter, body []byte, isJSON bool) {
 	switch {
 	case len(body) == 0:
-		return st.faint.Render("(empty body)") + "\n"
-	case len(body) <= maxPrettyBody && json.Valid(body):
-		out := []byte(sanitizeJSON(pretty.Pretty(body)))
+		w.WriteString(st.faint.Render("(empty body)") + "\n")
+		return
+	case len(body) <= maxPrettyBody && isJSON:
+		out := sanitizeJSON(pretty.Pretty(body))
 		if st.json != nil {
 			out = pretty.Color(out, st.json)
 		}
-		return string(out)
-	case len(body) > maxPrettyBody && json.Valid(body):
-		return st.faint.Render(fmt.Sprintf("(%s of JSON, too large to show here)", formatSize(int64(len(body))))) + "\n"
+		w.Write(out)
+		return
+	case isJSON:
+		w.WriteString(st.faint.Render(fmt.Sprintf("(%s of JSON, too large to show here)", formatSize(int64(len(body))))) + "\n")
+		return
 	}
 	shown := body
 	if len(shown) > maxTextBody {
 		shown = shown[:maxTextBody]
 	}
-	var b strings.Builder
-	b.WriteString(sanitize(string(shown), true))
-	if !strings.HasSuffix(b.String(), "\n") {
-		b.WriteByte('\n')
+	text := sanitize(string(shown), true)
+	w.WriteString(text)
+	if !strings.HasSuffix(text, "\n") {
+		w.WriteString("\n")
 	}
 	if len(shown) < len(body) {
-		b.WriteString(st.faint.Render(fmt.Sprintf("… %s more", formatSize(int64(len(body)-len(shown))))))
-		b.WriteByte('\n')
+		w.WriteString(st.faint.Render(fmt.Sprintf("… %s more", formatSize(int64(len(body)-len(shown))))) + "\n")
 	}
-	return b.String()
 }
 
 func (st *styles) rejection(rej *rejection, loc *time.Location) string {
@@ -405,7 +435,7 @@ func (st *styles) rejection(rej *rejection, loc *time.Location) string {
 
 // jsonLine is one NDJSON line for --format json: the record with the body
 // inline (as JSON when it is JSON, else as a string).
-func jsonLine(rec *Record, body []byte) []byte {
+func jsonLine(rec *Record, body []byte, isJSON bool) []byte {
 	line, err := json.Marshal(rec)
 	if err != nil || len(line) < 2 {
 		return nil
@@ -414,9 +444,9 @@ func jsonLine(rec *Record, body []byte) []byte {
 	buf.Grow(len(line) + len(body) + 16)
 	buf.Write(line[:len(line)-1])
 	buf.WriteString(`,"body":`)
-	if json.Valid(body) {
-		_ = json.Compact(&buf, body) // cannot fail on valid JSON
-	} else {
+	mark := buf.Len()
+	if !isJSON || json.Compact(&buf, body) != nil {
+		buf.Truncate(mark)
 		s, _ := json.Marshal(string(body))
 		buf.Write(s)
 	}
@@ -432,9 +462,24 @@ func sanitize(s string, multiline bool) string {
 }
 
 // sanitizeJSON escapes the same in pretty-printed JSON, as JSON escapes,
-// so the result is still JSON for the colouriser.
-func sanitizeJSON(b []byte) string {
-	return escapeUnsafe(string(b), true, true)
+// so the result is still JSON for the colouriser. Clean JSON, nearly all
+// of it, is returned as it is.
+func sanitizeJSON(b []byte) []byte {
+	for i := 0; i < len(b); {
+		c := b[i]
+		switch {
+		case c >= 0x20 && c < 0x7f || c == '\n' || c == '\t':
+			i++
+			continue
+		case c >= 0x80:
+			if r, size := utf8.DecodeRune(b[i:]); !unsafeRune(r, size) {
+				i += size
+				continue
+			}
+		}
+		return []byte(escapeUnsafe(string(b), true, true))
+	}
+	return b
 }
 
 func escapeUnsafe(s string, multiline, inJSON bool) string {

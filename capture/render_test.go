@@ -18,19 +18,19 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // goldenRecords are what the golden files show: a valid event, an invalid
 // one, a body that is not JSON and tries to drive the terminal, a mock
 // failure and a forwarded event.
-func goldenRecords(t *testing.T) []struct {
-	rec  Record
-	body []byte
-} {
+type goldenRecord struct {
+	rec    Record
+	body   []byte
+	isJSON bool
+}
+
+func goldenRecords(t testing.TB) []goldenRecord {
 	v, err := fixtures.NewValidator(fixtures.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 11, 30, 22, 45, 17, 123456789, time.UTC)
-	mk := func(seq uint64, body []byte, status int, fw *Forward) struct {
-		rec  Record
-		body []byte
-	} {
+	mk := func(seq uint64, body []byte, status int, fw *Forward) goldenRecord {
 		rep := v.Validate(body)
 		typ := rep.EventType
 		if typ == "" {
@@ -42,10 +42,7 @@ func goldenRecords(t *testing.T) []struct {
 			Valid: rep.Valid(), Problems: rep.Problems, Status: status, Forward: fw,
 		}
 		rec.File = FileName(rec.Received, seq, typ, rep.EventID)
-		return struct {
-			rec  Record
-			body []byte
-		}{rec, body}
+		return goldenRecord{rec, body, !rep.Syntax}
 	}
 	invalid := []byte(`{
   "data": {"documents": [{"id": 1, "url": "https://x", "name": "n"}]},
@@ -54,10 +51,7 @@ func goldenRecords(t *testing.T) []struct {
   "event_type": "DOCUMENTS_CREATED"
 }`)
 	hostile := []byte("\x1b[2J\x1b]0;pwned\x07 hello\r\n\xff\xfe \u202e tail")
-	return []struct {
-		rec  Record
-		body []byte
-	}{
+	return []goldenRecord{
 		mk(1, fixtures.Example(fixtures.SignaturesRequested), 200, nil),
 		mk(2, invalid, 200, nil),
 		mk(3, hostile, 200, nil),
@@ -88,7 +82,7 @@ func TestRenderGolden(t *testing.T) {
 			for _, g := range goldenRecords(t) {
 				buf := getBuffer(int64(len(g.body)))
 				buf.Write(g.body)
-				if !r.event(&g.rec, buf) {
+				if !r.event(&g.rec, buf, g.isJSON) {
 					putBuffer(buf)
 				}
 			}
@@ -124,7 +118,7 @@ func checkGolden(t *testing.T, path, got string) {
 
 func TestRenderJSONLinesAreJSON(t *testing.T) {
 	for _, g := range goldenRecords(t) {
-		line := jsonLine(&g.rec, g.body)
+		line := jsonLine(&g.rec, g.body, g.isJSON)
 		if !bytes.HasSuffix(line, []byte("\n")) || bytes.Count(line, []byte("\n")) != 1 {
 			t.Errorf("not one line: %q", line)
 		}
@@ -171,5 +165,20 @@ func TestASlowTerminalNeverSlowsCapture(t *testing.T) {
 	}
 	if !strings.Contains(slow.err.String(), "not shown") {
 		t.Errorf("summary does not count what was not shown:\n%s", slow.err.String())
+	}
+}
+
+func BenchmarkRenderEvent(b *testing.B) {
+	g := goldenRecords(b)[0]
+	for _, color := range []bool{false, true} {
+		b.Run(map[bool]string{false: "plain", true: "color"}[color], func(b *testing.B) {
+			st := newStyles(io.Discard, color)
+			b.ReportAllocs()
+			var out bytes.Buffer
+			for b.Loop() {
+				out.Reset()
+				st.writeEvent(&out, &g.rec, g.body, g.isJSON, time.UTC)
+			}
+		})
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -236,7 +235,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		pub.Body = bytes.Clone(body)
 		s.cfg.Hub.Publish(pub)
 	}
-	if !s.render.event(&rec, buf) {
+	if !s.render.event(&rec, buf, !rep.Syntax) {
 		putBuffer(buf)
 	}
 }
@@ -293,9 +292,12 @@ func (s *server) finish(rec *Record) error {
 	if s.store == nil {
 		return nil
 	}
-	line, err := json.Marshal(rec)
-	if err == nil {
-		err = s.store.Append(append(line, '\n'))
+	bp := lineBuffers.Get().(*[]byte)
+	line := append(appendRecord((*bp)[:0], rec), '\n')
+	err := s.store.Append(line)
+	if cap(line) <= maxPooled {
+		*bp = line
+		lineBuffers.Put(bp)
 	}
 	if err != nil {
 		s.stats.failed.Add(1)
@@ -399,6 +401,8 @@ func (c *clock) next() (uint64, time.Time) {
 }
 
 var discardLog = log.New(io.Discard, "", 0)
+
+var lineBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
@@ -28,12 +29,14 @@ const tempPrefix = ".tmp-"
 const staleTemp = 10 * time.Minute
 
 // Store keeps captured bodies on disk, one file each, written atomically
-// (a temporary file in the same directory, then a rename), and the journal
-// beside them. It is safe for concurrent use.
+// (a temporary file in the same directory, then a rename; on Linux an
+// unnamed temporary file, then a link), and the journal beside them. It is
+// safe for concurrent use.
 type Store struct {
-	dir     string
-	fsync   bool
-	journal *os.File
+	dir       string
+	fsync     bool
+	journal   *os.File
+	noUnnamed atomic.Bool // the directory cannot take O_TMPFILE files
 
 	// Journal lines are group-committed: whoever finds no write in progress
 	// writes every pending line in one call, the others wait for it. Each
@@ -94,6 +97,15 @@ func (s *Store) Save(name string, body []byte) error {
 		return fmt.Errorf("save: %q is not a plain file name", name)
 	}
 	final := filepath.Join(s.dir, name)
+	if handled, err := s.saveUnnamed(name, body); handled {
+		if err != nil {
+			return fmt.Errorf("save %s: %w", final, unwrapPath(err))
+		}
+		if s.fsync {
+			return s.syncDir()
+		}
+		return nil
+	}
 	tmp := filepath.Join(s.dir, tempPrefix+name)
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {

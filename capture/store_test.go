@@ -80,22 +80,40 @@ func TestClockNeverGoesBackwards(t *testing.T) {
 	}
 }
 
+// Both ways of saving: an unnamed temporary file linked into place (Linux)
+// and a named one renamed (elsewhere, or where O_TMPFILE is refused).
+var saveModes = []struct {
+	name    string
+	unnamed bool
+}{{"unnamed", true}, {"named", false}}
+
 func TestStoreSavesAtomicallyByteForByte(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "new", "events")
-	s, err := OpenStore(dir, true)
-	if err != nil {
-		t.Fatal(err)
+	for _, mode := range saveModes {
+		for _, fsync := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s fsync=%v", mode.name, fsync), func(t *testing.T) {
+				dir := filepath.Join(t.TempDir(), "new", "events")
+				s, err := OpenStore(dir, fsync)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer s.Close()
+				s.noUnnamed.Store(!mode.unnamed)
+				body := []byte("{\"a\":1}\r\n\x00\xff not even JSON")
+				if err := s.Save("x.json", body); err != nil {
+					t.Fatal(err)
+				}
+				got, err := os.ReadFile(filepath.Join(dir, "x.json"))
+				if err != nil || !bytes.Equal(got, body) {
+					t.Fatalf("saved %q, %v; want %q", got, err, body)
+				}
+				info, err := os.Stat(filepath.Join(dir, "x.json"))
+				if err != nil || info.Mode().Perm()&0o044 == 0 {
+					t.Errorf("saved file mode %v, %v: want it readable like any fixture", info.Mode(), err)
+				}
+				assertNoTemps(t, dir)
+			})
+		}
 	}
-	defer s.Close()
-	body := []byte("{\"a\":1}\r\n\x00\xff not even JSON")
-	if err := s.Save("x.json", body); err != nil {
-		t.Fatal(err)
-	}
-	got, err := os.ReadFile(filepath.Join(dir, "x.json"))
-	if err != nil || !bytes.Equal(got, body) {
-		t.Fatalf("saved %q, %v; want %q", got, err, body)
-	}
-	assertNoTemps(t, dir)
 }
 
 func TestStoreRefusesNamesThatAreNotPlain(t *testing.T) {
@@ -114,23 +132,28 @@ func TestStoreRefusesNamesThatAreNotPlain(t *testing.T) {
 }
 
 func TestStoreLeavesNoTempWhenTheWriteFails(t *testing.T) {
-	dir := t.TempDir()
-	s, err := OpenStore(dir, false)
-	if err != nil {
-		t.Fatal(err)
+	for _, mode := range saveModes {
+		t.Run(mode.name, func(t *testing.T) {
+			dir := t.TempDir()
+			s, err := OpenStore(dir, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			s.noUnnamed.Store(!mode.unnamed)
+			// A directory where the file should go makes the last step fail.
+			if err := os.Mkdir(filepath.Join(dir, "taken.json"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "taken.json", "f"), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Save("taken.json", []byte("{}")); err == nil {
+				t.Fatal("Save over a non-empty directory succeeded")
+			}
+			assertNoTemps(t, dir)
+		})
 	}
-	defer s.Close()
-	// A directory where the file should go makes the rename fail.
-	if err := os.Mkdir(filepath.Join(dir, "taken.json"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "taken.json", "f"), nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Save("taken.json", []byte("{}")); err == nil {
-		t.Fatal("Save over a non-empty directory succeeded")
-	}
-	assertNoTemps(t, dir)
 }
 
 func TestOpenStoreRemovesStaleTempsOnly(t *testing.T) {
@@ -238,18 +261,31 @@ func BenchmarkFileName(b *testing.B) {
 }
 
 func BenchmarkStoreSave(b *testing.B) {
-	s, err := OpenStore(b.TempDir(), false)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
 	body := fixtures.Example(fixtures.SignaturesRequested)
-	b.SetBytes(int64(len(body)))
-	for i := 0; b.Loop(); i++ {
-		if err := s.Save(fmt.Sprintf("%09d.json", i), body); err != nil {
-			b.Fatal(err)
-		}
+	for _, mode := range saveModes {
+		b.Run(mode.name, func(b *testing.B) {
+			s, err := OpenStore(b.TempDir(), false)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			s.noUnnamed.Store(!mode.unnamed)
+			b.SetBytes(int64(len(body)))
+			for i := 0; b.Loop(); i++ {
+				if err := s.Save(fmt.Sprintf("%09d.json", i), body); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
+	b.Run("os.WriteFile", func(b *testing.B) { // what bench/sink does, not atomic
+		dir := b.TempDir()
+		for i := 0; b.Loop(); i++ {
+			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%09d.json", i)), body, 0o644); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 func BenchmarkJournalAppendParallel(b *testing.B) {
