@@ -28,11 +28,6 @@ type Record struct {
 	Problems []fixtures.Problem  `json:"problems,omitempty"` // when not valid
 	Status   int                 `json:"status,omitempty"`   // what the listener answered
 	Forward  *Forward            `json:"forward,omitempty"`  // with --forward-to: what the handler answered
-
-	// Body is the request body, set only for records published to a Hub:
-	// a copy that the subscriber owns and nobody modifies. The journal
-	// does not hold it; the saved file does.
-	Body []byte `json:"-"`
 }
 
 // Forward is what the --forward-to handler made of an event.

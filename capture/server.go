@@ -231,9 +231,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.stats.count(&rec)
 	if s.cfg.Hub != nil {
-		pub := rec
-		pub.Body = bytes.Clone(body)
-		s.cfg.Hub.Publish(pub)
+		s.cfg.Hub.Publish(rec) // the body is in rec.File
 	}
 	if !s.render.event(&rec, buf, !rep.Syntax) {
 		putBuffer(buf)
