@@ -226,15 +226,44 @@ func (r *renderer) close() {
 	<-r.done
 }
 
+// flushDelay is how long output may wait for more before it is written:
+// events show within it, and under load many go out in one write instead
+// of one each (a write per event costs this process and the reader at the
+// other end of a pipe more than rendering does).
+const flushDelay = 10 * time.Millisecond
+
 func (r *renderer) run() {
 	defer close(r.done)
-	for it := range r.q {
+	timer := time.NewTimer(flushDelay)
+	timer.Stop()
+	unflushed := false
+	for {
+		var (
+			it item
+			ok bool
+		)
+		if unflushed {
+			select {
+			case it, ok = <-r.q:
+			case <-timer.C:
+				_ = r.out.Flush()
+				unflushed = false
+				continue
+			}
+		} else {
+			it, ok = <-r.q
+		}
+		if !ok {
+			break
+		}
 		r.reportDrops()
 		r.show(it)
-		if len(r.q) == 0 {
-			_ = r.out.Flush()
+		if !unflushed {
+			timer.Reset(flushDelay)
+			unflushed = true
 		}
 	}
+	timer.Stop()
 	r.reportDrops()
 	_ = r.out.Flush()
 }
