@@ -41,6 +41,7 @@ func TestExitCodes(t *testing.T) {
 		{"bad flag", context.Background(), []string{"validate", "--nope"}, 2, "Run 'portant-hooks validate --help' for usage.", false},
 		{"unknown command", context.Background(), []string{"nope"}, 2, "Run 'portant-hooks --help' for usage.", false},
 		{"interrupted", cancelled, []string{"validate", good}, 130, "Interrupted.", true},
+		{"send interrupted", cancelled, []string{"send", "--type", "all", "--to", "http://127.0.0.1:9/"}, 130, "Interrupted.", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, stderr := run(t, tc.ctx, "", tc.args...)
