@@ -87,7 +87,7 @@ func Expand(args []string) ([]Input, error) {
 				return nil, fmt.Errorf("%s: bad glob pattern: %w", arg, err)
 			}
 			if len(matches) == 0 {
-				return nil, fmt.Errorf("%s: no files match this pattern", arg)
+				return nil, fmt.Errorf("%s: no files match this pattern (check it; nothing was read)", arg)
 			}
 			sort.Strings(matches)
 			for _, m := range matches {
@@ -95,6 +95,8 @@ func Expand(args []string) ([]Input, error) {
 					add(m)
 				}
 			}
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, fmt.Errorf("%s: no such file or directory (check the path; nothing was read)", arg)
 		default:
 			return nil, fmt.Errorf("%s: %w", arg, plainError(err))
 		}
