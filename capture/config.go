@@ -48,6 +48,10 @@ const (
 	DefaultShutdownTimeout   = 10 * time.Second
 	DefaultRenderQueue       = 1024
 	DefaultRenderQueueBytes  = 64 << 20
+	// DefaultMaxInFlight is the least MaxInFlight defaults to: with
+	// 16 MaxBody when that is larger.
+	DefaultMaxInFlight  = 256 << 20
+	DefaultInFlightWait = time.Second
 )
 
 // Config is everything Serve needs. The zero value of a field means its
@@ -64,6 +68,13 @@ type Config struct {
 	Fsync       bool   // sync every body and journal line to disk before answering
 	KeepSecrets bool   // keep Authorization, Cookie, token... in the journal
 	MaxBody     int64  // bodies above it get 413 and are not saved
+	// MaxInFlight bounds the body bytes that the requests being read and
+	// answered hold at once; a request that finds no room for its body
+	// within InFlightWait gets 503 with Retry-After, and is counted, not
+	// saved. Default: DefaultMaxInFlight or 16 MaxBody, whichever is
+	// larger. It must be at least MaxBody.
+	MaxInFlight  int64
+	InFlightWait time.Duration
 
 	Token string // when set, requests need ?token=Token or TokenHeader: Token
 
@@ -115,6 +126,12 @@ func (c *Config) setDefaults() {
 	if c.MaxBody <= 0 {
 		c.MaxBody = DefaultMaxBody
 	}
+	if c.MaxInFlight <= 0 {
+		c.MaxInFlight = max(DefaultMaxInFlight, 16*c.MaxBody)
+	}
+	if c.InFlightWait <= 0 {
+		c.InFlightWait = DefaultInFlightWait
+	}
 	if c.Status == 0 {
 		c.Status = http.StatusOK
 	}
@@ -160,6 +177,9 @@ func (c *Config) check() error {
 	}
 	if c.FailRate < 0 || c.FailRate > 100 {
 		return fmt.Errorf("fail rate %g is not a percentage: use 0 to 100", c.FailRate)
+	}
+	if c.MaxInFlight < c.MaxBody {
+		return fmt.Errorf("in-flight limit %s is below the body limit %s: a body that large could never be read", formatSize(c.MaxInFlight), formatSize(c.MaxBody))
 	}
 	if c.Delay < 0 {
 		return fmt.Errorf("delay %s is negative", c.Delay)

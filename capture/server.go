@@ -76,6 +76,7 @@ type server struct {
 	store     *Store // nil with NoSave
 	validator *fixtures.Validator
 	forward   *forwarder // nil without ForwardTo
+	bodies    *budget    // room for the bodies of the requests in flight
 	render    *renderer
 	stats     stats
 	clock     clock
@@ -85,7 +86,12 @@ type server struct {
 }
 
 func newServer(cfg Config) (*server, error) {
-	s := &server{cfg: cfg, validator: cfg.Validator, stopping: make(chan struct{})}
+	s := &server{
+		cfg:       cfg,
+		validator: cfg.Validator,
+		bodies:    newBudget(cfg.MaxInFlight, cfg.InFlightWait),
+		stopping:  make(chan struct{}),
+	}
 	if s.validator == nil {
 		v, err := fixtures.NewValidator(fixtures.Options{})
 		if err != nil {
@@ -177,13 +183,38 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	// Room for the body before reading it, until the answer is written:
+	// the whole of it when its length is known, in steps as it arrives
+	// when not (chunked).
+	held := max(r.ContentLength, 0)
+	if !s.bodies.reserve(r.Context(), held) {
+		s.busy(w, r)
+		return
+	}
+	var src io.Reader = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
+	var growing *growingBody
+	if r.ContentLength < 0 {
+		growing = &growingBody{ctx: r.Context(), r: src, b: s.bodies, limit: s.cfg.MaxBody}
+		src = growing
+	}
+	defer func() {
+		if growing != nil {
+			held = growing.held
+		}
+		s.bodies.release(held)
+	}()
+
 	seq, received := s.clock.next()
 	buf := getBuffer(r.ContentLength)
-	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)); err != nil {
+	if _, err := buf.ReadFrom(src); err != nil {
 		putBuffer(buf)
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		switch {
+		case errors.As(err, &mbe):
 			s.reject(w, r, http.StatusRequestEntityTooLarge, tooLarge(s.cfg.MaxBody))
+			return
+		case errors.Is(err, errNoRoom):
+			s.busy(w, r)
 			return
 		}
 		s.reject(w, r, http.StatusBadRequest, "could not read the body: "+err.Error())
@@ -328,6 +359,13 @@ func (s *server) reject(w http.ResponseWriter, r *http.Request, status int, why 
 		Why:    why,
 	})
 	http.Error(w, "portant-hooks: "+why, status)
+}
+
+// busy turns a request away for want of room for its body: the sender
+// should retry shortly, as Portant and most webhook senders do on a 503.
+func (s *server) busy(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Retry-After", "1")
+	s.reject(w, r, http.StatusServiceUnavailable, fmt.Sprintf("busy: the requests in flight hold the %s allowed for bodies (--max-in-flight); retry in a moment", formatSize(s.cfg.MaxInFlight)))
 }
 
 func tooLarge(limit int64) string {

@@ -14,22 +14,23 @@ import (
 )
 
 // rejectStatuses are the answers to requests that are counted, not saved.
-var rejectStatuses = []int{
+var rejectStatuses = [...]int{
 	http.StatusBadRequest,
 	http.StatusUnauthorized,
 	http.StatusNotFound,
 	http.StatusMethodNotAllowed,
 	http.StatusRequestEntityTooLarge,
+	http.StatusServiceUnavailable, // no room for the body: busy
 }
 
 // stats counts what a run saw, for the summary. Safe for concurrent use.
 type stats struct {
 	types    [5]atomic.Uint64 // fixtures.Types in order, then Unknown
 	invalid  atomic.Uint64
-	rejected [5]atomic.Uint64 // by rejectStatuses
-	failed   atomic.Uint64    // could not be saved or journalled
-	fwdFail  atomic.Uint64    // the --forward-to handler could not be reached
-	dropped  atomic.Uint64    // not shown: the terminal could not keep up
+	rejected [len(rejectStatuses)]atomic.Uint64 // by rejectStatuses
+	failed   atomic.Uint64                      // could not be saved or journalled
+	fwdFail  atomic.Uint64                      // the --forward-to handler could not be reached
+	dropped  atomic.Uint64                      // not shown: the terminal could not keep up
 }
 
 func typeIndex(t fixtures.EventType) int {

@@ -26,6 +26,7 @@ type listenOptions struct {
 	fsync          bool
 	keepSecrets    bool
 	maxBody        string
+	maxInFlight    string
 	token          string
 	status         int
 	delay          time.Duration
@@ -85,6 +86,7 @@ Ctrl-C stops it: requests in flight finish, and a summary is printed.`,
 	fl.BoolVar(&opts.fsync, "fsync", false, "sync every event to disk before answering (slower, survives a power cut)")
 	fl.BoolVar(&opts.keepSecrets, "keep-secrets", false, "keep Authorization, Cookie, tokens... in the journal instead of redacting them")
 	fl.StringVar(&opts.maxBody, "max-body", "10MiB", "largest body accepted (413 beyond it, nothing saved)")
+	fl.StringVar(&opts.maxInFlight, "max-in-flight", "", "most body bytes held at once across requests (503 with Retry-After beyond it; default 256MiB, or 16× --max-body if larger)")
 	fl.StringVar(&opts.token, "token", "", "require this token: ?token=T in the URL or the "+capture.TokenHeader+" header (401 otherwise)")
 	fl.IntVar(&opts.status, "status", 200, "status to answer events with (mock endpoint)")
 	fl.DurationVar(&opts.delay, "delay", 0, "wait this long before answering (mock endpoint)")
@@ -136,6 +138,15 @@ func listenConfig(f *Factory, opts listenOptions) (capture.Config, error) {
 	if err != nil {
 		return capture.Config{}, flagErrorf("--max-body: %v", err)
 	}
+	var maxInFlight int64
+	if opts.maxInFlight != "" {
+		if maxInFlight, err = parseSize(opts.maxInFlight); err != nil {
+			return capture.Config{}, flagErrorf("--max-in-flight: %v", err)
+		}
+		if maxInFlight < maxBody {
+			return capture.Config{}, flagErrorf("--max-in-flight %s is below --max-body %s: a body that large could never be read", opts.maxInFlight, opts.maxBody)
+		}
+	}
 	switch {
 	case opts.port < 0 || opts.port > 65535:
 		return capture.Config{}, flagErrorf("--port %d is not a port: use 1 to 65535, or 0 for a free one", opts.port)
@@ -161,6 +172,7 @@ func listenConfig(f *Factory, opts listenOptions) (capture.Config, error) {
 		Fsync:          opts.fsync,
 		KeepSecrets:    opts.keepSecrets,
 		MaxBody:        maxBody,
+		MaxInFlight:    maxInFlight,
 		Token:          opts.token,
 		Status:         opts.status,
 		Delay:          opts.delay,

@@ -79,6 +79,8 @@ func TestListenConfigRefusesFlagsThatCannotWork(t *testing.T) {
 	for name, change := range map[string]func(*listenOptions){
 		"format":               func(o *listenOptions) { o.format = "yaml" },
 		"max-body":             func(o *listenOptions) { o.maxBody = "lots" },
+		"max-in-flight":        func(o *listenOptions) { o.maxInFlight = "lots" },
+		"max-in-flight < body": func(o *listenOptions) { o.maxInFlight = "1MiB" },
 		"port":                 func(o *listenOptions) { o.port = 70000 },
 		"status":               func(o *listenOptions) { o.status = 42 },
 		"fail-rate":            func(o *listenOptions) { o.failRate = 120 },
@@ -96,8 +98,13 @@ func TestListenConfigRefusesFlagsThatCannotWork(t *testing.T) {
 			t.Errorf("%s: %v, want a usage error naming the flag", name, err)
 		}
 	}
-	if _, err := listenConfig(f, base); err != nil {
-		t.Errorf("the defaults: %v", err)
+	if cfg, err := listenConfig(f, base); err != nil || cfg.MaxInFlight != 0 {
+		t.Errorf("the defaults: %v, in-flight limit %d (want 0: capture's default)", err, cfg.MaxInFlight)
+	}
+	opts := base
+	opts.maxInFlight = "512MiB"
+	if cfg, err := listenConfig(f, opts); err != nil || cfg.MaxInFlight != 512<<20 {
+		t.Errorf("--max-in-flight 512MiB: %v, in-flight limit %d", err, cfg.MaxInFlight)
 	}
 }
 
