@@ -25,8 +25,9 @@ import (
 //
 // An event's id is its position in the journal, from 1. Ids are stable as
 // long as the journal is only appended to, which is how the listener writes
-// it; seq is not enough, since it may start again at 1 when listen restarts
-// on the same dir.
+// it; seq is not enough: listen carries it on across restarts only as far
+// as the journal tells (a journal removed or replaced starts again at 1),
+// and two listeners sharing a dir may hand out the same one.
 type eventIndex struct {
 	path string
 

@@ -1,6 +1,11 @@
 package capture
 
 import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"os"
 	"slices"
 	"strconv"
 	"time"
@@ -139,4 +144,94 @@ func appendHeaders(b []byte, h map[string][]string) []byte {
 		b = append(b, ']')
 	}
 	return append(b, '}')
+}
+
+// journalTail is how much of the end of the journal journalLastSeq reads
+// first: some thousand lines.
+const journalTail = 1 << 20
+
+// journalLastSeq returns the highest seq in the journal f and whether f
+// ends with a complete line (an empty one does). Lines are appended in
+// about seq order (only requests answered at the same moment trade
+// places), so the highest seq is among the last lines, and reading the
+// tail is enough. Lines that are not records are skipped; one cut short
+// counts when its seq is whole (see recordSeq). When the tail holds no
+// record at all, the whole journal is read. A journal without any record
+// gives 0.
+func journalLastSeq(f *os.File) (seq uint64, complete bool, err error) {
+	info, err := f.Stat()
+	if err != nil {
+		return 0, false, err
+	}
+	size := info.Size()
+	if size == 0 {
+		return 0, true, nil
+	}
+	var last [1]byte
+	if _, err := f.ReadAt(last[:], size-1); err != nil {
+		return 0, false, err
+	}
+	complete = last[0] == '\n'
+	off := max(size-journalTail, 0)
+	seq, found, err := scanSeqs(f, off, size)
+	if err != nil || found || off == 0 {
+		return seq, complete, err
+	}
+	seq, _, err = scanSeqs(f, 0, size)
+	return seq, complete, err
+}
+
+// scanSeqs returns the highest seq of the lines of f between off and end,
+// reading only the start of each line. A line that off cuts into is
+// skipped.
+func scanSeqs(f io.ReaderAt, off, end int64) (seq uint64, found bool, err error) {
+	atStart := off == 0 // of a line
+	if off > 0 {
+		var prev [1]byte
+		if _, err := f.ReadAt(prev[:], off-1); err != nil {
+			return 0, false, err
+		}
+		atStart = prev[0] == '\n'
+	}
+	r := bufio.NewReaderSize(io.NewSectionReader(f, off, end-off), 64<<10)
+	for {
+		part, err := r.ReadSlice('\n')
+		if atStart {
+			line, whole := bytes.CutSuffix(part, []byte{'\n'})
+			if n, ok := recordSeq(line, whole); ok {
+				seq, found = max(seq, n), true
+			}
+		}
+		switch {
+		case err == nil:
+			atStart = true
+		case errors.Is(err, bufio.ErrBufferFull): // a long line: the rest of it follows
+			atStart = false
+		case errors.Is(err, io.EOF):
+			return seq, found, nil
+		default:
+			return seq, found, err
+		}
+	}
+}
+
+// recordSeq reads the seq of one journal line, which appendRecord (like
+// encoding/json) starts with {"seq":N. That start is enough: a line cut
+// short by a crash (not whole) or damaged further on still tells the seq
+// its event was given, and that event's file may be on disk. Only a whole
+// line may end right after the number.
+func recordSeq(line []byte, whole bool) (uint64, bool) {
+	rest, ok := bytes.CutPrefix(line, []byte(`{"seq":`))
+	if !ok {
+		return 0, false
+	}
+	i := 0
+	for i < len(rest) && '0' <= rest[i] && rest[i] <= '9' {
+		i++
+	}
+	if i == 0 || i == len(rest) || rest[i] != ',' && (rest[i] != '}' || !whole) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(rest[:i]), 10, 64)
+	return n, err == nil
 }

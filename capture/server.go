@@ -66,6 +66,7 @@ func Serve(ctx context.Context, cfg Config) error {
 			ln.Close()
 			return &StartError{err}
 		}
+		s.clock.seq = s.store.LastSeq()
 	}
 	return s.run(ctx, ln)
 }

@@ -569,3 +569,59 @@ func waitFor(t testing.TB, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+func TestServeCarriesOnNumberingAfterARestart(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "events")
+	body := fixtures.Example(fixtures.DocumentsCreated)
+	seqOf := func(a answer) string {
+		t.Helper()
+		if a.status != http.StatusOK {
+			t.Fatalf("got %d %q", a.status, a.body)
+		}
+		return strings.TrimSpace(a.body)
+	}
+	run := startListen(t, Config{Dir: dir})
+	seqOf(send(t, "POST", run.url, body, nil))
+	seqOf(send(t, "POST", run.url, body, nil))
+	run.stop(t)
+
+	run = startListen(t, Config{Dir: dir})
+	if got := seqOf(send(t, "POST", run.url, body, nil)); got != `{"ok":true,"seq":3}` {
+		t.Errorf("first event after a restart: %s, want seq 3", got)
+	}
+	run.stop(t)
+
+	// A crash cut the journal's last line short, and left junk before it.
+	j, err := os.OpenFile(filepath.Join(dir, JournalName), os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(j, "\x00\x00 not a record\n"+`{"seq":4,"file":"20261130T2245`)
+	j.Close()
+	run = startListen(t, Config{Dir: dir})
+	if got := seqOf(send(t, "POST", run.url, body, nil)); got != `{"ok":true,"seq":5}` {
+		t.Errorf("after a journal cut short at seq 4: %s, want seq 5", got)
+	}
+	run.stop(t)
+
+	var seqs []uint64
+	names := map[string]bool{}
+	data, err := os.ReadFile(filepath.Join(dir, JournalName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(string(data)) {
+		var rec Record
+		if json.Unmarshal([]byte(line), &rec) != nil {
+			continue // the junk and the line cut short, now ended
+		}
+		seqs = append(seqs, rec.Seq)
+		if names[rec.File] || !strings.Contains(rec.File, fmt.Sprintf("-%06d-", rec.Seq)) {
+			t.Errorf("file %q for seq %d", rec.File, rec.Seq)
+		}
+		names[rec.File] = true
+	}
+	if fmt.Sprint(seqs) != "[1 2 3 5]" {
+		t.Errorf("journalled seqs %v, want [1 2 3 5]", seqs)
+	}
+}

@@ -36,6 +36,7 @@ type Store struct {
 	dir       string
 	fsync     bool
 	journal   *os.File
+	lastSeq   uint64      // the highest seq in the journal when opened
 	noUnnamed atomic.Bool // the directory cannot take O_TMPFILE files
 
 	// Journal lines are group-committed: whoever finds no write in progress
@@ -53,7 +54,8 @@ type Store struct {
 	writeErr error
 }
 
-// OpenStore creates dir if needed, opens its journal for appending and
+// OpenStore creates dir if needed, opens its journal for appending (ending
+// a last line that a crash cut short), reads the highest seq in it, and
 // removes temporary files that a crashed run left behind. With fsync every
 // body, the directory entry and the journal are synced before Save and
 // Append return.
@@ -61,11 +63,22 @@ func OpenStore(dir string, fsync bool) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create directory %s: %w", dir, unwrapPath(err))
 	}
-	j, err := os.OpenFile(filepath.Join(dir, JournalName), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	path := filepath.Join(dir, JournalName)
+	j, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("open journal %s: %w", filepath.Join(dir, JournalName), unwrapPath(err))
+		return nil, fmt.Errorf("open journal %s: %w", path, unwrapPath(err))
 	}
-	s := &Store{dir: dir, fsync: fsync, journal: j}
+	last, complete, err := journalLastSeq(j)
+	if err == nil && !complete {
+		// A crash cut the last line short: end it, so that the next line
+		// starts on its own instead of being glued to the broken one.
+		_, err = j.Write([]byte{'\n'})
+	}
+	if err != nil {
+		j.Close()
+		return nil, fmt.Errorf("read journal %s: %w", path, unwrapPath(err))
+	}
+	s := &Store{dir: dir, fsync: fsync, journal: j, lastSeq: last}
 	s.cond = sync.NewCond(&s.mu)
 	s.removeStaleTemps()
 	return s, nil
@@ -73,6 +86,11 @@ func OpenStore(dir string, fsync bool) (*Store, error) {
 
 // Dir is the directory the store writes to.
 func (s *Store) Dir() string { return s.dir }
+
+// LastSeq is the highest seq in the journal when the store was opened, 0
+// for a new one: a listener on the same directory carries on from there,
+// so seq stays unique in the journal and in file names across restarts.
+func (s *Store) LastSeq() uint64 { return s.lastSeq }
 
 func (s *Store) removeStaleTemps() {
 	entries, err := os.ReadDir(s.dir)

@@ -50,7 +50,7 @@ func newListenCmd(f *Factory) *cobra.Command {
 Every POST is saved byte for byte before it is answered, as
 <dir>/<UTC time>-<seq>-<TYPE>-<id prefix>.json (names sort in arrival order),
 and journalled in <dir>/events.ndjson with its headers, sha256, type and
-validity. Secret-bearing headers are redacted in the journal unless
+validity. Restarted on the same --dir, it numbers on from the journal. Secret-bearing headers are redacted in the journal unless
 --keep-secrets. Saved files are ready for "validate" and "send".
 
 It listens on loopback only, unless --host says otherwise. To receive real
