@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -52,6 +53,28 @@ func cmdPortOf(ts *testscript.TestScript, neg bool, args []string) {
 	u, err := url.Parse(args[1])
 	ts.Check(err)
 	ts.Setenv(args[0], u.Port())
+}
+
+// signal NAME: send the signal NAME (TERM, INT, HUP, QUIT) to the
+// background command still running, as a service manager would; wait then
+// checks how it exited. testscript's kill sends only INT and KILL, and
+// does not tell other commands the names of background ones, so exactly one
+// must be running (not yet waited for).
+func cmdSignal(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: signal NAME")
+	}
+	sig, ok := map[string]syscall.Signal{
+		"TERM": syscall.SIGTERM, "INT": syscall.SIGINT, "HUP": syscall.SIGHUP, "QUIT": syscall.SIGQUIT,
+	}[strings.TrimPrefix(strings.ToUpper(args[0]), "SIG")]
+	if !ok {
+		ts.Fatalf("signal: unknown signal %q: use TERM, INT, HUP or QUIT", args[0])
+	}
+	bg := ts.BackgroundCmds()
+	if len(bg) != 1 {
+		ts.Fatalf("signal: %d background commands running, want exactly 1", len(bg))
+	}
+	ts.Check(bg[0].Process.Signal(sig))
 }
 
 func TestParseSize(t *testing.T) {

@@ -44,6 +44,7 @@ func TestScripts(t *testing.T) {
 			"cmpglob":    cmdCmpGlob,
 			"portof":     cmdPortOf,
 			"sink":       cmdSink,
+			"signal":     cmdSignal,
 		},
 	})
 }
