@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"flag"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/portant-hooks/portant-hooks/internal/golden"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
 )
@@ -88,31 +89,11 @@ func TestRenderGolden(t *testing.T) {
 			}
 			r.rejected(rejection{Time: time.Date(2026, 11, 30, 22, 46, 0, 0, time.UTC), Status: 401, Method: "POST", Path: "/\x1b[31m", Remote: "10.0.0.1:1", Why: "missing or wrong token"})
 			r.close()
-			checkGolden(t, filepath.Join("testdata", "render-"+tt.name+".golden"), out.String()+"--- stderr ---\n"+errOut.String())
+			golden.Check(t, filepath.Join("testdata", "render-"+tt.name+".golden"), []byte(out.String()+"--- stderr ---\n"+errOut.String()), *update)
 			if !tt.color && strings.Contains(out.String()+errOut.String(), "\x1b") {
 				t.Error("an escape sequence reached a colourless terminal")
 			}
 		})
-	}
-}
-
-func checkGolden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs (go test -update rewrites it):\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
 	}
 }
 

@@ -5,34 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
-	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/portant-hooks/portant-hooks/internal/golden"
+
 	"github.com/portant-hooks/portant-hooks/fixtures"
 )
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
-}
 
 func sampleResults() []Result {
 	ev := func(src string, ty fixtures.EventType, id string) Event {
@@ -71,10 +52,10 @@ func TestReportGolden(t *testing.T) {
 	if err := WriteSummary(&sum, &stats, "http://localhost:3000/hook", 1500*time.Millisecond, Styles{}); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "lines.txt", plain)
-	golden(t, "lines-styled.txt", styled)
-	golden(t, "results.ndjson", js)
-	golden(t, "summary.txt", sum.Bytes())
+	golden.Check(t, filepath.Join("testdata", "lines.txt"), plain, *update)
+	golden.Check(t, filepath.Join("testdata", "lines-styled.txt"), styled, *update)
+	golden.Check(t, filepath.Join("testdata", "results.ndjson"), js, *update)
+	golden.Check(t, filepath.Join("testdata", "summary.txt"), sum.Bytes(), *update)
 	for _, line := range bytes.Split(bytes.TrimSpace(js), []byte("\n")) {
 		var m map[string]any
 		if err := json.Unmarshal(line, &m); err != nil {
