@@ -133,7 +133,8 @@ func startInspector(t testing.TB, cfg InspectorConfig) (*Inspector, string) {
 	return in, InspectorURL(ln)
 }
 
-// do sends a request to the inspector and returns the status and body.
+// inspDo sends a request (to the inspector or the listener) and returns the
+// status, headers and body; a "Host" entry in header sets the Host.
 func inspDo(t testing.TB, method, url string, body io.Reader, header map[string]string) (int, http.Header, []byte) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -137,23 +137,8 @@ type answer struct {
 
 func send(t testing.TB, method, url string, body []byte, header map[string]string) answer {
 	t.Helper()
-	req, err := http.NewRequest(method, url, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return answer{resp.StatusCode, resp.Header, string(b)}
+	status, h, b := inspDo(t, method, url, bytes.NewReader(body), header)
+	return answer{status, h, string(b)}
 }
 
 func TestServeSavesEveryEventByteForByteAndJournalsIt(t *testing.T) {
