@@ -3,14 +3,17 @@
 package inputs
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/bmatcuk/doublestar/v4"
 )
@@ -29,21 +32,62 @@ type Input struct {
 // IsStdin reports whether the input is standard input.
 func (in Input) IsStdin() bool { return in.Path == "" }
 
-// Read reads the whole input; stdin is read from stdin. The error says
-// why, not which input: callers put the name in front.
+// Read reads the whole input into a new slice; stdin is read from stdin.
+// The error says why, not which input: callers put the name in front.
 func (in Input) Read(stdin io.Reader) ([]byte, error) {
+	bp := readBuffers.Get().(*[]byte)
+	defer readBuffers.Put(bp)
+	b, err := in.ReadAppend((*bp)[:0], stdin)
+	if err != nil {
+		return nil, err
+	}
+	if cap(b) > cap(*bp) {
+		return b, nil // outgrew the buffer: b is already the caller's own
+	}
+	return bytes.Clone(b), nil
+}
+
+// ReadAppend is Read into dst's spare capacity, growing it only when the
+// input does not fit: a caller that reads many inputs one after another
+// can reuse one buffer and allocate nothing.
+func (in Input) ReadAppend(dst []byte, stdin io.Reader) ([]byte, error) {
 	if in.IsStdin() {
-		b, err := io.ReadAll(stdin)
+		b, err := appendAll(dst, stdin)
 		if err != nil {
 			return nil, fmt.Errorf("cannot read: %w", err)
 		}
 		return b, nil
 	}
-	b, err := readFile(in.Path)
+	b, err := appendFile(dst, in.Path)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read: %w", plainError(err))
 	}
 	return b, nil
+}
+
+var readBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+// appendAll is io.ReadAll appending to dst.
+func appendAll(dst []byte, r io.Reader) ([]byte, error) {
+	for {
+		dst = spare(dst)
+		n, err := r.Read(dst[len(dst):cap(dst)])
+		dst = dst[:len(dst)+n]
+		if err == io.EOF {
+			return dst, nil
+		}
+		if err != nil {
+			return dst, err
+		}
+	}
+}
+
+// spare returns b with room to read into, never nil.
+func spare(b []byte) []byte {
+	if len(b) < cap(b) {
+		return b
+	}
+	return slices.Grow(b, max(512, cap(b)))
 }
 
 // Expand resolves args: a file is itself, a directory is every *.json under

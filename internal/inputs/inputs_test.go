@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 func touch(t *testing.T, root string, names ...string) {
@@ -86,24 +87,47 @@ func TestReadStdin(t *testing.T) {
 
 func TestReadFile(t *testing.T) {
 	dir := t.TempDir()
-	for _, size := range []int{0, 1, 64<<10 - 1, 64 << 10, 200 << 10} {
+	path := filepath.Join(dir, "f")
+	for _, size := range []int{0, 1, 511, 512, 64<<10 - 1, 64 << 10, 200 << 10} {
 		want := make([]byte, size)
 		for i := range want {
 			want[i] = byte(i % 251)
 		}
-		path := filepath.Join(dir, "f")
 		if err := os.WriteFile(path, want, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		got, err := readFile(path)
+		for _, dst := range [][]byte{nil, make([]byte, 0, 100), make([]byte, 0, 64<<10)} {
+			got, err := appendFile(dst, path)
+			if err != nil || string(got) != string(want) || got == nil {
+				t.Fatalf("size %d into cap %d: got %d bytes, %v", size, cap(dst), len(got), err)
+			}
+			if size < cap(dst) && unsafe.SliceData(got) != unsafe.SliceData(dst) {
+				t.Errorf("size %d into cap %d: allocated though it fitted", size, cap(dst))
+			}
+		}
+		got, err := Input{Name: "f", Path: path}.Read(nil)
 		if err != nil || string(got) != string(want) || got == nil {
-			t.Fatalf("size %d: got %d bytes, %v", size, len(got), err)
+			t.Fatalf("Read, size %d: got %d bytes, %v", size, len(got), err)
 		}
 	}
-	if _, err := readFile(dir); err == nil {
+	if _, err := appendFile(nil, dir); err == nil {
 		t.Fatal("reading a directory succeeded")
 	}
-	if _, err := readFile(filepath.Join(dir, "missing")); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := appendFile(nil, filepath.Join(dir, "missing")); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("missing file: %v", err)
+	}
+}
+
+// Read hands out a copy: reading the next input into the pooled buffer
+// must not change what an earlier Read returned.
+func TestReadReturnsItsOwnBytes(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	os.WriteFile(a, []byte("aaaa"), 0o644)
+	os.WriteFile(b, []byte("bbbb"), 0o644)
+	first, _ := Input{Path: a}.Read(nil)
+	Input{Path: b}.Read(nil)
+	if string(first) != "aaaa" {
+		t.Fatalf("first read became %q", first)
 	}
 }

@@ -4,4 +4,15 @@ package inputs
 
 import "os"
 
-func readFile(path string) ([]byte, error) { return os.ReadFile(path) }
+func appendFile(dst []byte, path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := appendAll(dst, f)
+	if err != nil {
+		return nil, &os.PathError{Op: "read", Path: path, Err: err}
+	}
+	return b, nil
+}
