@@ -2,6 +2,7 @@ package inputs
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -129,5 +130,51 @@ func TestReadReturnsItsOwnBytes(t *testing.T) {
 	Input{Path: b}.Read(nil)
 	if string(first) != "aaaa" {
 		t.Fatalf("first read became %q", first)
+	}
+}
+
+// jsonFilesUnder must list what filepath.WalkDir would, in its order, for
+// the spellings of a directory users type.
+func TestJSONFilesUnderWalksLikeWalkDir(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	touch(t, ".", "d/b.json", "d/a-b.json", "d/a/z.json", "d/a/y.txt", "d/a.json", "d/A.JSON",
+		"d/.hidden.json", "d/.git/x.json", "d/sub/deeper/c.json", "d/sub/.cache/c.json", "d/é.json", "top.json")
+	walkDir := func(root string) []string {
+		var files []string
+		filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if path != root && strings.HasPrefix(d.Name(), ".") {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !d.IsDir() && strings.EqualFold(filepath.Ext(path), ".json") {
+				files = append(files, path)
+			}
+			return nil
+		})
+		return files
+	}
+	for _, root := range []string{"d", "d/", "./d", "d/sub/..", ".", dir, dir + "/d"} {
+		got, err := jsonFilesUnder(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := walkDir(root); !reflect.DeepEqual(got, want) {
+			t.Errorf("jsonFilesUnder(%q) =\n%q\nwant\n%q", root, got, want)
+		}
+	}
+}
+
+func BenchmarkExpand(b *testing.B) {
+	dir := b.TempDir()
+	for i := range 10000 {
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("%05d-event.json", i)), nil, 0o644)
+	}
+	for b.Loop() {
+		if ins, err := Expand([]string{dir}); err != nil || len(ins) != 10000 {
+			b.Fatal(len(ins), err)
+		}
 	}
 }
