@@ -27,6 +27,9 @@ type Input struct {
 	// or "<stdin>".
 	Name string
 	Path string // "" for stdin
+	// Regular is set when Expand saw that Path is a regular file (not a
+	// FIFO or device, where a short read does not mean the end).
+	Regular bool
 }
 
 // IsStdin reports whether the input is standard input.
@@ -102,12 +105,12 @@ func Expand(args []string) ([]Input, error) {
 	if len(args) > 1 {
 		seen = map[string]bool{}
 	}
-	add := func(path string) {
+	add := func(path string, regular bool) {
 		if !seen[path] {
 			if seen != nil {
 				seen[path] = true
 			}
-			out = append(out, Input{Name: path, Path: path})
+			out = append(out, Input{Name: path, Path: path, Regular: regular})
 		}
 	}
 	for _, arg := range args {
@@ -126,10 +129,10 @@ func Expand(args []string) ([]Input, error) {
 				return nil, fmt.Errorf("%s: no *.json files in this directory", arg)
 			}
 			for _, f := range files {
-				add(f)
+				add(f.path, f.regular)
 			}
 		case err == nil:
-			add(arg)
+			add(arg, info.Mode().IsRegular())
 		case hasMeta(arg):
 			matches, err := doublestar.FilepathGlob(arg, doublestar.WithFilesOnly())
 			if err != nil {
@@ -141,7 +144,7 @@ func Expand(args []string) ([]Input, error) {
 			sort.Strings(matches)
 			for _, m := range matches {
 				if !hidden(m) || hidden(arg) {
-					add(m)
+					add(m, false)
 				}
 			}
 		case errors.Is(err, fs.ErrNotExist):
@@ -159,8 +162,8 @@ func Expand(args []string) ([]Input, error) {
 // work validate does not need: no callback, no path cleaning per entry, no
 // sorting of entries it then drops, which halves the walk of a large
 // capture directory.
-func jsonFilesUnder(dir string) ([]string, error) {
-	var files []string
+func jsonFilesUnder(dir string) ([]file, error) {
+	var files []file
 	var walk func(dir, prefix string) error
 	walk = func(dir, prefix string) error {
 		f, err := os.Open(dir)
@@ -173,8 +176,9 @@ func jsonFilesUnder(dir string) ([]string, error) {
 			return fmt.Errorf("read directory %s: %w", dir, plainError(err))
 		}
 		type entry struct {
-			name string
-			dir  bool
+			name    string
+			dir     bool
+			regular bool
 		}
 		keep := make([]entry, 0, len(ents))
 		for _, e := range ents {
@@ -182,16 +186,16 @@ func jsonFilesUnder(dir string) ([]string, error) {
 			switch {
 			case strings.HasPrefix(name, "."): // .git and friends
 			case e.IsDir():
-				keep = append(keep, entry{name, true})
+				keep = append(keep, entry{name, true, false})
 			case strings.EqualFold(filepath.Ext(name), ".json"):
-				keep = append(keep, entry{name, false})
+				keep = append(keep, entry{name, false, e.Type().IsRegular()})
 			}
 		}
 		slices.SortFunc(keep, func(a, b entry) int { return strings.Compare(a.name, b.name) })
 		for _, e := range keep {
 			path := prefix + e.name
 			if !e.dir {
-				files = append(files, path)
+				files = append(files, file{path, e.regular})
 			} else if err := walk(path, path+string(filepath.Separator)); err != nil {
 				return err
 			}
@@ -207,6 +211,11 @@ func jsonFilesUnder(dir string) ([]string, error) {
 		prefix = dir
 	}
 	return files, walk(dir, prefix)
+}
+
+type file struct {
+	path    string
+	regular bool
 }
 
 // hidden reports whether a path goes through a dot-file or dot-directory

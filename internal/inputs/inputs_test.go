@@ -157,9 +157,16 @@ func TestJSONFilesUnderWalksLikeWalkDir(t *testing.T) {
 		return files
 	}
 	for _, root := range []string{"d", "d/", "./d", "d/sub/..", ".", dir, dir + "/d"} {
-		got, err := jsonFilesUnder(root)
+		files, err := jsonFilesUnder(root)
 		if err != nil {
 			t.Fatal(err)
+		}
+		var got []string
+		for _, f := range files {
+			got = append(got, f.path)
+			if !f.regular {
+				t.Errorf("%s: not marked regular", f.path)
+			}
 		}
 		if want := walkDir(root); !reflect.DeepEqual(got, want) {
 			t.Errorf("jsonFilesUnder(%q) =\n%q\nwant\n%q", root, got, want)

@@ -16,3 +16,12 @@ func appendFile(dst []byte, path string) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// dirHandle: outside Unix a Reader reads each file by its path.
+type dirHandle struct{}
+
+func (dirHandle) appendFile(dst []byte, path string, _ bool) ([]byte, error) {
+	return appendFile(dst, path)
+}
+
+func (dirHandle) close() error { return nil }
