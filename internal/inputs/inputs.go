@@ -128,6 +128,7 @@ func Expand(args []string) ([]Input, error) {
 			if len(files) == 0 {
 				return nil, fmt.Errorf("%s: no *.json files in this directory", arg)
 			}
+			out = slices.Grow(out, len(files))
 			for _, f := range files {
 				add(f.path, f.regular)
 			}
@@ -192,6 +193,7 @@ func jsonFilesUnder(dir string) ([]file, error) {
 			}
 		}
 		slices.SortFunc(keep, func(a, b entry) int { return strings.Compare(a.name, b.name) })
+		files = slices.Grow(files, len(keep))
 		for _, e := range keep {
 			path := prefix + e.name
 			if !e.dir {
