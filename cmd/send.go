@@ -258,6 +258,9 @@ loop:
 			if sendCtx.Err() != nil && errors.Is(r.Err, context.Canceled) {
 				continue // stopped before it could be answered: not sent
 			}
+			if dead != nil {
+				continue // already on its way when the target was found dead
+			}
 			stats.Add(r)
 			if opts.json {
 				line = replay.AppendJSON(line[:0], r)
