@@ -47,9 +47,12 @@ func readAll(dst []byte, fd int, path string, shortIsEnd bool) ([]byte, error) {
 	}
 }
 
-// dirHandle is the directory a Reader last opened a file in.
+// dirHandle is the directory a Reader reads files in. It is opened at the
+// second file in a row from one directory, so a tree of one file per
+// directory costs no more than opening each by its path.
 type dirHandle struct {
-	path       string
+	last       string // the directory of the file read before
+	path       string // the directory open as fd
 	fd         int
 	open       bool
 	shortIsEnd bool // its file system returns whole reads of regular files
@@ -69,6 +72,11 @@ func (d *dirHandle) appendFile(dst []byte, path string, regular bool) ([]byte, e
 
 func (d *dirHandle) appendIn(dst []byte, dir, base, path string, regular bool) ([]byte, error) {
 	if !d.open || dir != d.path {
+		first := dir != d.last
+		d.last = dir
+		if first {
+			return appendFile(dst, path)
+		}
 		if err := d.reopen(dir); err != nil {
 			return appendFile(dst, path) // it will say why, naming the file
 		}
@@ -89,7 +97,7 @@ func (d *dirHandle) reopen(dir string) error {
 	if err != nil {
 		return err
 	}
-	*d = dirHandle{path: dir, fd: fd, open: true, shortIsEnd: wholeReads(fd)}
+	*d = dirHandle{last: dir, path: dir, fd: fd, open: true, shortIsEnd: wholeReads(fd)}
 	return nil
 }
 
@@ -98,7 +106,7 @@ func (d *dirHandle) close() error {
 		return nil
 	}
 	fd := d.fd
-	*d = dirHandle{}
+	*d = dirHandle{last: d.last}
 	return syscall.Close(fd)
 }
 
