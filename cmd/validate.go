@@ -25,9 +25,10 @@ func newValidateCmd(f *Factory) *cobra.Command {
 		Short: "Check fixture files against the Portant event schema",
 		Long: `Check fixture files against the Portant event schema.
 
-Directories are walked for *.json, globs are expanded (** included), and "-"
-reads standard input. Every problem names the file, line and column, the JSON
-pointer and what is wrong:
+Directories are walked for *.json (hidden files and directories such as .git
+are skipped), globs are expanded (** included), and "-" reads standard input.
+Every problem names the file, line and column, the JSON pointer and what is
+wrong:
 
   fixtures/bad.json:7:19: /data/documents/0/url: not a URI: "docs/123"
 
