@@ -7,9 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
+
+	"github.com/bmatcuk/doublestar/v4"
 )
 
 func touch(t *testing.T, root string, names ...string) {
@@ -36,7 +39,7 @@ func names(ins []Input) []string {
 func TestExpand(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
-	touch(t, ".", "d/b.json", "d/a.json", "d/notes.txt", "d/sub/c.JSON", "d/.git/x.json", "e/deep/er/z.json", "one.json")
+	touch(t, ".", "d/b.json", "d/a.json", "d/notes.txt", "d/sub/c.JSON", "d/.git/x.json", "d/.a.json", "e/deep/er/z.json", "one.json")
 	for _, tc := range []struct {
 		args []string
 		want []string
@@ -45,6 +48,10 @@ func TestExpand(t *testing.T) {
 		{[]string{"d"}, []string{"d/a.json", "d/b.json", "d/sub/c.JSON"}},
 		{[]string{"d/*.json"}, []string{"d/a.json", "d/b.json"}},
 		{[]string{"**/*.json"}, []string{"d/a.json", "d/b.json", "e/deep/er/z.json", "one.json"}},
+		{[]string{"./d/../d/{b,a}.json"}, []string{"d/a.json", "d/b.json"}},
+		{[]string{"d/.git/*.json"}, []string{"d/.git/x.json"}}, // hidden, but named
+		{[]string{"d/.*.json"}, []string{"d/.a.json"}},
+		{[]string{filepath.Join(dir, "e", "**", "*.json")}, []string{filepath.ToSlash(filepath.Join(dir, "e/deep/er/z.json"))}},
 		{[]string{"-", "one.json", "d/a.json", "one.json"}, []string{"<stdin>", "one.json", "d/a.json"}},
 	} {
 		got, err := Expand(tc.args)
@@ -54,6 +61,11 @@ func TestExpand(t *testing.T) {
 		}
 		if !reflect.DeepEqual(names(got), tc.want) {
 			t.Errorf("Expand(%q) = %q, want %q", tc.args, names(got), tc.want)
+		}
+		for _, in := range got {
+			if !in.IsStdin() && !in.Regular {
+				t.Errorf("Expand(%q): %s not marked regular", tc.args, in.Path)
+			}
 		}
 	}
 }
@@ -183,5 +195,40 @@ func BenchmarkExpand(b *testing.B) {
 		if ins, err := Expand([]string{dir}); err != nil || len(ins) != 10000 {
 			b.Fatal(len(ins), err)
 		}
+	}
+}
+
+// globOneDir must answer exactly as doublestar does, for every pattern it
+// does not decline, on a directory with the awkward cases: hidden files,
+// a directory and symlinks whose names match, names with glob syntax.
+func TestGlobOneDirMatchesDoublestar(t *testing.T) {
+	if filepath.Separator != '/' {
+		t.Skip("globOneDir declines outside Unix")
+	}
+	dir := t.TempDir()
+	touch(t, dir, "a.json", "b.JSON", ".hidden.json", "dir.json/x.json", "x y.json", "[a].json", "{c}.json", "sub/d.json", "ab")
+	os.Symlink(filepath.Join(dir, "dir.json"), filepath.Join(dir, "to-dir.json"))
+	os.Symlink(filepath.Join(dir, "a.json"), filepath.Join(dir, "to-file.json"))
+	os.Symlink(filepath.Join(dir, "nowhere"), filepath.Join(dir, "dangling.json"))
+	declined := 0
+	for _, pattern := range []string{"*.json", "*.JSON", "?.json", ".*.json", "[ab].json", "{a,b}.json", "*", "a*", `\[a\].json`,
+		"*.{json,JSON}", "[!a]*.json", "nomatch*", "{c}.json", "*/x.json", "**/*.json", "[a-", "*y.json", "to-*"} {
+		want, wantErr := doublestar.FilepathGlob(filepath.Join(dir, pattern), doublestar.WithFilesOnly(), doublestar.WithNoHidden())
+		slices.Sort(want)
+		files, ok := globOneDir(filepath.ToSlash(dir), pattern)
+		if !ok {
+			declined++
+			continue
+		}
+		var got []string
+		for _, f := range files {
+			got = append(got, f.path)
+		}
+		if wantErr != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("%q: got %q, doublestar %q (%v)", pattern, got, want, wantErr)
+		}
+	}
+	if declined != 3 { // */x.json, **/*.json, [a-
+		t.Errorf("declined %d patterns, want 3", declined)
 	}
 }
