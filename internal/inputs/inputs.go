@@ -114,6 +114,12 @@ func Expand(args []string) ([]Input, error) {
 			out = append(out, Input{Name: path, Path: path, Regular: regular})
 		}
 	}
+	addAll := func(files []file) {
+		out = slices.Grow(out, len(files))
+		for _, f := range files {
+			add(f.path, f.regular)
+		}
+	}
 	for _, arg := range args {
 		if arg == Stdin {
 			out = append(out, Input{Name: "<stdin>"})
@@ -129,10 +135,7 @@ func Expand(args []string) ([]Input, error) {
 			if len(files) == 0 {
 				return nil, fmt.Errorf("%s: no *.json files in this directory", arg)
 			}
-			out = slices.Grow(out, len(files))
-			for _, f := range files {
-				add(f.path, f.regular)
-			}
+			addAll(files)
 		case err == nil:
 			add(arg, info.Mode().IsRegular())
 		case hasMeta(arg):
@@ -143,10 +146,7 @@ func Expand(args []string) ([]Input, error) {
 			if len(files) == 0 {
 				return nil, fmt.Errorf("%s: no files match this pattern (check it; nothing was read)", arg)
 			}
-			out = slices.Grow(out, len(files))
-			for _, f := range files {
-				add(f.path, f.regular)
-			}
+			addAll(files)
 		case errors.Is(err, fs.ErrNotExist):
 			return nil, fmt.Errorf("%s: no such file or directory (check the path; nothing was read)", arg)
 		default:
