@@ -73,7 +73,7 @@ func scrubRun(f *Factory, opts scrubOptions, args []string) error {
 			if opts.out != "" || opts.inPlace {
 				return flagErrorf("standard input (-) is scrubbed to standard output: drop --out/--in-place, or redirect")
 			}
-			items = append(items, scrubItem{in: inputs.Input{Name: "<stdin>"}})
+			items = append(items, scrubItem{in: inputs.FromArg(inputs.Stdin)})
 			continue
 		}
 		ins, err := inputs.Expand([]string{arg})
@@ -137,7 +137,7 @@ func scrubRun(f *Factory, opts scrubOptions, args []string) error {
 func scrubOne(f *Factory, v *fixtures.Validator, opts scrubOptions, it scrubItem) error {
 	doc, err := it.in.Read(f.IO.In)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %v", it.in.Name, err)
 	}
 	before := v.Validate(doc)
 	if before.Syntax {
