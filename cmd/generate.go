@@ -35,8 +35,8 @@ The same --seed gives the same bytes.`,
 		Example: `  portant-hooks generate documents_created
   portant-hooks generate all --count 5 --seed 42 --out fixtures/
   portant-hooks generate emails-created --casing snake --compact | jq .`,
-		ValidArgs: append(fixtures.TypeNames(), "all"),
-		Args:      argsUsage(cobra.ExactArgs(1)),
+		ValidArgsFunction: completeTypes(true, false),
+		Args:              argsUsage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("seed") {
 				opts.seed = rand.Uint64()
@@ -50,7 +50,8 @@ The same --seed gives the same bytes.`,
 	fl.StringVar(&opts.casing, "casing", "", "key spelling: camel or snake (default: as the vendor's examples)")
 	fl.StringVarP(&opts.out, "out", "o", "", "write one file per event into this directory instead of printing")
 	fl.BoolVar(&opts.compact, "compact", false, "print one event per line (NDJSON)")
-	_ = cmd.RegisterFlagCompletionFunc("casing", cobra.FixedCompletions([]string{"camel", "snake"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.MarkFlagDirname("out")
+	_ = cmd.RegisterFlagCompletionFunc("casing", completeWords("camel", "snake"))
 	return cmd
 }
 

@@ -50,6 +50,7 @@ overwritten unless you pass --in-place.`,
 	fl.StringVarP(&opts.out, "out", "o", "", "write the scrubbed files into this directory, under the same names")
 	fl.Uint64Var(&opts.seed, "seed", 0, "random seed, for the same replacements every time (default: random)")
 	fl.BoolVar(&opts.inPlace, "in-place", false, "overwrite each input with its scrubbed version")
+	_ = cmd.MarkFlagDirname("out")
 	return cmd
 }
 

@@ -49,7 +49,8 @@ Exit status: 0 all valid, 1 any invalid, 2 usage error or unreadable input.`,
 	fl.StringVar(&opts.typ, "type", "", "require every event to be of this type")
 	fl.StringVar(&opts.schema, "schema", "", "validate against your own draft 2020-12 schema (it may $ref "+fixtures.SchemaID+")")
 	fl.StringVar(&opts.format, "format", "text", "output: "+strings.Join(fixtures.ReportFormats, "|"))
-	_ = cmd.RegisterFlagCompletionFunc("type", cobra.FixedCompletions(fixtures.TypeNames(), cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.MarkFlagFilename("schema", "json")
+	_ = cmd.RegisterFlagCompletionFunc("type", completeTypes(false, false))
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(fixtures.ReportFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
