@@ -5,7 +5,6 @@ import (
 	"iter"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
-	"github.com/tidwall/gjson"
 )
 
 // SyntheticSource is the Source name of generated events.
@@ -27,26 +26,16 @@ type Synthetic struct {
 func (s Synthetic) Events() iter.Seq[Event] {
 	return func(yield func(Event) bool) {
 		g := fixtures.NewGenerator(s.Seed, s.Casing)
-		idKey := "eventId"
-		if s.Casing == fixtures.CasingSnake {
-			idKey = "event_id"
-		}
 		for range max(s.Count, 1) {
 			for _, t := range s.Types {
 				body := g.Event(t)
-				var ev Event
 				if len(s.Set) > 0 {
 					// Check has shown the changes apply to every type.
 					if changed, err := applySets(body, s.Set); err == nil {
 						body = changed
 					}
-					ev = newEvent(SyntheticSource, body) // a change may touch the id or type
-				} else {
-					// Generated bodies are valid and of type t: only the id
-					// needs reading, without Peek's full validation pass.
-					ev = Event{Source: SyntheticSource, Body: body, Type: t, ID: gjson.GetBytes(body, idKey).Str}
 				}
-				if !yield(ev) {
+				if !yield(newEvent(SyntheticSource, body)) { // a change may touch the id or type
 					return
 				}
 			}
