@@ -59,14 +59,13 @@ func (p paint) Render(s string) string {
 	return p.pre + s + p.post
 }
 
-// badgeColors gives each event type its colour (ANSI 256).
-var badgeColors = map[fixtures.EventType]lipgloss.Color{
-	fixtures.DocumentsCreated:    "39",  // blue
-	fixtures.EmailsCreated:       "170", // magenta
-	fixtures.SignaturesRequested: "214", // orange
-	fixtures.SignaturesCompleted: "42",  // green
-	fixtures.Unknown:             "245", // grey
-}
+// badgeColors colour the event types' badges by their place in
+// fixtures.Types (ANSI 256: blue, magenta, orange, green, cyan, pink); a
+// type past the end takes them again from the start. Unknown is grey.
+var (
+	badgeColors  = []lipgloss.Color{"39", "170", "214", "42", "81", "204"}
+	unknownBadge = lipgloss.Color("245")
+)
 
 func newStyles(w io.Writer, color bool) *styles {
 	r := lipgloss.NewRenderer(w)
@@ -84,9 +83,13 @@ func newStyles(w io.Writer, color bool) *styles {
 		bad:    paintOf(r.NewStyle().Foreground(lipgloss.Color("203"))),
 		badges: map[fixtures.EventType]string{},
 	}
-	for t, c := range badgeColors {
+	badge := func(t fixtures.EventType, c lipgloss.Color) {
 		st.badges[t] = r.NewStyle().Bold(true).Foreground(lipgloss.Color("16")).Background(c).Padding(0, 1).Render(string(t))
 	}
+	for i, t := range fixtures.Types {
+		badge(t, badgeColors[i%len(badgeColors)])
+	}
+	badge(fixtures.Unknown, unknownBadge)
 	if color {
 		st.json = pretty.TerminalStyle
 	}
