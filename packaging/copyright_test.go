@@ -112,7 +112,9 @@ func TestCopyrightNamesEveryLinkedModule(t *testing.T) {
 		if err != nil {
 			t.Fatalf("go list (GOOS=%s): %v", goos, err)
 		}
-		for _, mod := range strings.Fields(string(out)) {
+		mods := strings.Fields(string(out))
+		slices.Sort(mods)
+		for _, mod := range slices.Compact(mods) {
 			if mod == "github.com/portant-hooks/portant-hooks" {
 				continue
 			}
