@@ -103,7 +103,7 @@ Ctrl-C stops it: requests in flight finish, and a summary is printed.`,
 	_ = cmd.MarkFlagDirname("dir")
 	_ = cmd.MarkFlagFilename("ready-file")
 	_ = cmd.MarkFlagFilename("inspect-ready-file")
-	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(capture.Formats, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("format", completeWords(capture.Formats...))
 	return cmd
 }
 
