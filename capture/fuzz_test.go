@@ -2,17 +2,14 @@ package capture
 
 import (
 	"bytes"
-	"encoding/json"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
-	"github.com/tidwall/pretty"
 )
 
 func addBodySeeds(f *testing.F) {
@@ -56,39 +53,6 @@ func FuzzMetadataAndName(f *testing.F) {
 		} {
 			if !safeName.MatchString(name) || len(name) > maxNameLen || strings.HasPrefix(name, ".") {
 				t.Fatalf("unsafe name %q", name)
-			}
-		}
-	})
-}
-
-// FuzzSanitize: what the terminal shows of a payload holds no control
-// character (but newlines and tabs in multi-line text), no C1 control, no
-// bidi override, and is valid UTF-8.
-func FuzzSanitize(f *testing.F) {
-	addBodySeeds(f)
-	f.Fuzz(func(t *testing.T, body []byte) {
-		for _, multiline := range []bool{false, true} {
-			out := sanitize(string(body), multiline)
-			if !utf8.ValidString(out) {
-				t.Fatalf("sanitize(%q) = %q: not UTF-8", body, out)
-			}
-			for _, r := range out {
-				if r < 0x20 && !(multiline && (r == '\n' || r == '\t')) || r == 0x7f || unsafeRune(r, utf8.RuneLen(r)) {
-					t.Fatalf("sanitize(%q, %v) kept %U", body, multiline, r)
-				}
-			}
-		}
-		if !json.Valid(body) {
-			return
-		}
-		// Pretty-printed JSON stays JSON once made safe for the terminal.
-		out := sanitizeJSON(pretty.Pretty(body))
-		if !json.Valid(out) || !utf8.Valid(out) {
-			t.Fatalf("sanitizeJSON(pretty(%q)) = %q: not JSON or not UTF-8", body, out)
-		}
-		for _, r := range string(out) {
-			if r < 0x20 && r != '\n' && r != '\t' || r == 0x7f || unsafeRune(r, utf8.RuneLen(r)) {
-				t.Fatalf("sanitizeJSON(pretty(%q)) kept %U", body, r)
 			}
 		}
 	})

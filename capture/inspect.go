@@ -264,10 +264,12 @@ type InspectorInfo struct {
 	Webhook   string `json:"webhook,omitempty"`
 	Version   string `json:"version,omitempty"`
 	Live      bool   `json:"live"` // a hub wakes the stream
+	// Types are the event types, for the page's filter and badge colours.
+	Types []fixtures.EventType `json:"types"`
 }
 
 func (in *Inspector) handleInfo(w http.ResponseWriter, r *http.Request) {
-	info := InspectorInfo{Dir: in.cfg.Dir, ForwardTo: in.cfg.ForwardTo, Webhook: in.cfg.Webhook, Version: in.cfg.Version, Live: in.cfg.Hub != nil}
+	info := InspectorInfo{Dir: in.cfg.Dir, ForwardTo: in.cfg.ForwardTo, Webhook: in.cfg.Webhook, Version: in.cfg.Version, Live: in.cfg.Hub != nil, Types: fixtures.Types}
 	if u := in.webhook.Load(); u != nil {
 		info.Webhook = *u
 	}

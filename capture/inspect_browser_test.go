@@ -179,6 +179,13 @@ func TestInspectorInABrowser(t *testing.T) {
 		`document.querySelectorAll('#events li').length === 2 && document.querySelector('#events li').id === 'ev-2' &&
 		 document.querySelector('#ev-2').getAttribute('aria-selected') === 'true' && !document.querySelector('#event').hidden`)
 	inspWaitFor(t, ctx, "the live stream connects", `document.querySelector('#conn').dataset.state === 'live'`)
+	types := make([]string, len(fixtures.Types))
+	for i, ty := range fixtures.Types {
+		types[i] = string(ty)
+	}
+	inspWaitFor(t, ctx, "the type filter offers the server's types, and a badge takes the colour of its type's place",
+		`[...document.querySelectorAll('#type option')].map(o => o.value).join() === `+inspJS(","+strings.Join(types, ",")+",UNKNOWN")+` &&
+		 document.querySelector('#ev-2 .badge').dataset.tone === '1' && getComputedStyle(document.querySelector('#ev-2 .badge')).color !== getComputedStyle(document.querySelector('#ev-1 .badge')).color`)
 	inspEval[chromedp.Void](t, ctx, `window.__sameDocument = 'yes'`)
 
 	// New events arrive live, without a reload.

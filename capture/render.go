@@ -5,13 +5,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/portant-hooks/portant-hooks/internal/display"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
@@ -59,14 +59,13 @@ func (p paint) Render(s string) string {
 	return p.pre + s + p.post
 }
 
-// badgeColors gives each event type its colour (ANSI 256).
-var badgeColors = map[fixtures.EventType]lipgloss.Color{
-	fixtures.DocumentsCreated:    "39",  // blue
-	fixtures.EmailsCreated:       "170", // magenta
-	fixtures.SignaturesRequested: "214", // orange
-	fixtures.SignaturesCompleted: "42",  // green
-	fixtures.Unknown:             "245", // grey
-}
+// badgeColors colour the event types' badges by their place in
+// fixtures.Types (ANSI 256: blue, magenta, orange, green, cyan, pink); a
+// type past the end takes them again from the start. Unknown is grey.
+var (
+	badgeColors  = []lipgloss.Color{"39", "170", "214", "42", "81", "204"}
+	unknownBadge = lipgloss.Color("245")
+)
 
 func newStyles(w io.Writer, color bool) *styles {
 	r := lipgloss.NewRenderer(w)
@@ -84,9 +83,13 @@ func newStyles(w io.Writer, color bool) *styles {
 		bad:    paintOf(r.NewStyle().Foreground(lipgloss.Color("203"))),
 		badges: map[fixtures.EventType]string{},
 	}
-	for t, c := range badgeColors {
+	badge := func(t fixtures.EventType, c lipgloss.Color) {
 		st.badges[t] = r.NewStyle().Bold(true).Foreground(lipgloss.Color("16")).Background(c).Padding(0, 1).Render(string(t))
 	}
+	for i, t := range fixtures.Types {
+		badge(t, badgeColors[i%len(badgeColors)])
+	}
+	badge(fixtures.Unknown, unknownBadge)
 	if color {
 		st.json = pretty.TerminalStyle
 	}
@@ -292,7 +295,7 @@ func (r *renderer) show(it item) {
 		io.WriteString(r.err, r.errSt.rejection(it.rej, r.loc))
 	case it.warn != "":
 		_ = r.out.Flush()
-		io.WriteString(r.err, r.errSt.bad.Render("Warning:")+" "+sanitize(it.warn, false)+"\n")
+		io.WriteString(r.err, r.errSt.bad.Render("Warning:")+" "+display.Line(it.warn)+"\n")
 	}
 }
 
@@ -327,7 +330,7 @@ func (st *styles) header(rec *Record, loc *time.Location) string {
 	if rec.EventID == "" {
 		b.WriteString(st.faint.Render("(no eventId)"))
 	} else {
-		b.WriteString(st.bold.Render(shorten(sanitize(rec.EventID, false), maxIDShown)))
+		b.WriteString(st.bold.Render(display.Shorten(display.Line(rec.EventID), maxIDShown)))
 	}
 	b.WriteString("  ")
 	b.WriteString(formatSize(rec.Size))
@@ -363,23 +366,23 @@ func (st *styles) notes(rec *Record) string {
 		b.WriteString(st.faint.Render(fmt.Sprintf("%d:%d:", p.Line, p.Column)))
 		b.WriteByte(' ')
 		if p.Pointer != "" {
-			b.WriteString(st.accent.Render(shorten(sanitize(p.Pointer, false), 120)))
+			b.WriteString(st.accent.Render(display.Shorten(display.Line(p.Pointer), 120)))
 			b.WriteString(": ")
 		}
-		b.WriteString(st.bad.Render(shorten(sanitize(p.Message, false), 200)))
+		b.WriteString(st.bad.Render(display.Shorten(display.Line(p.Message), 200)))
 		b.WriteByte('\n')
 	}
 	if f := rec.Forward; f != nil {
 		b.WriteString("    ↳ ")
 		if f.Error != "" {
-			b.WriteString(st.bad.Render("forward to " + sanitize(f.URL, false) + " failed: " + sanitize(f.Error, false)))
+			b.WriteString(st.bad.Render("forward to " + display.Line(f.URL) + " failed: " + display.Line(f.Error)))
 			b.WriteString(" → ")
 			b.WriteString(st.status(rec.Status))
 		} else {
-			fmt.Fprintf(&b, "%s %s in %s", sanitize(f.URL, false), st.status(f.Status), formatMillis(f.LatencyMS))
+			fmt.Fprintf(&b, "%s %s in %s", display.Line(f.URL), st.status(f.Status), formatMillis(f.LatencyMS))
 			if start := strings.TrimSpace(f.BodyStart); start != "" {
 				b.WriteString("  ")
-				b.WriteString(st.faint.Render(shorten(sanitize(start, false), 80)))
+				b.WriteString(st.faint.Render(display.Shorten(display.Line(start), 80)))
 			}
 		}
 		b.WriteByte('\n')
@@ -409,7 +412,7 @@ func (st *styles) writeEvent(w textWriter, rec *Record, body []byte, isJSON bool
 	if rec.Query != "" {
 		target += "?" + rec.Query
 	}
-	detail := "    " + rec.Method + " " + shorten(sanitize(target, false), 200) + " from " + sanitize(rec.Remote, false)
+	detail := "    " + rec.Method + " " + display.Shorten(display.Line(target), 200) + " from " + display.Line(rec.Remote)
 	if rec.File != "" {
 		detail += " · " + rec.File
 	}
@@ -428,7 +431,7 @@ func (st *styles) writeBody(w textWriter, body []byte, isJSON bool) {
 		w.WriteString(st.faint.Render("(empty body)") + "\n")
 		return
 	case len(body) <= maxPrettyBody && isJSON:
-		out := sanitizeJSON(pretty.Pretty(body))
+		out := display.JSON(pretty.Pretty(body))
 		if st.json != nil {
 			out = pretty.Color(out, st.json)
 		}
@@ -442,7 +445,7 @@ func (st *styles) writeBody(w textWriter, body []byte, isJSON bool) {
 	if len(shown) > maxTextBody {
 		shown = shown[:maxTextBody]
 	}
-	text := sanitize(string(shown), true)
+	text := display.Text(string(shown))
 	w.WriteString(text)
 	if !strings.HasSuffix(text, "\n") {
 		w.WriteString("\n")
@@ -456,10 +459,10 @@ func (st *styles) rejection(rej *rejection, loc *time.Location) string {
 	return fmt.Sprintf("%s %s %s %s from %s: %s\n",
 		st.faint.Render(rej.Time.In(loc).Format("15:04:05.000")),
 		st.status(rej.Status),
-		sanitize(rej.Method, false),
-		shorten(sanitize(rej.Path, false), 200),
-		sanitize(rej.Remote, false),
-		st.faint.Render(sanitize(rej.Why, false)+" (not saved)"))
+		display.Line(rej.Method),
+		display.Shorten(display.Line(rej.Path), 200),
+		display.Line(rej.Remote),
+		st.faint.Render(display.Line(rej.Why)+" (not saved)"))
 }
 
 // jsonLine is one NDJSON line for --format json: the record with the body
@@ -481,105 +484,6 @@ func jsonLine(rec *Record, body []byte, isJSON bool) []byte {
 	}
 	buf.WriteString("}\n")
 	return buf.Bytes()
-}
-
-// sanitize escapes what could drive a terminal: control characters (and,
-// unless multiline, newlines and tabs), C1 controls, bidirectional
-// overrides, and bytes that are not UTF-8.
-func sanitize(s string, multiline bool) string {
-	return escapeUnsafe(s, multiline, false)
-}
-
-// sanitizeJSON escapes the same in pretty-printed JSON, as JSON escapes,
-// so the result is still JSON for the colouriser. Clean JSON, nearly all
-// of it, is returned as it is.
-func sanitizeJSON(b []byte) []byte {
-	for i := 0; i < len(b); {
-		c := b[i]
-		switch {
-		case c >= 0x20 && c < 0x7f || c == '\n' || c == '\t':
-			i++
-			continue
-		case c >= 0x80:
-			if r, size := utf8.DecodeRune(b[i:]); !unsafeRune(r, size) {
-				i += size
-				continue
-			}
-		}
-		return []byte(escapeUnsafe(string(b), true, true))
-	}
-	return b
-}
-
-func escapeUnsafe(s string, multiline, inJSON bool) string {
-	i := 0
-	for i < len(s) {
-		c := s[i]
-		if c >= 0x20 && c < 0x7f || multiline && (c == '\n' || c == '\t') {
-			i++
-			continue
-		}
-		if c >= 0x80 {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if !unsafeRune(r, size) {
-				i += size
-				continue
-			}
-		}
-		break
-	}
-	if i == len(s) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 16)
-	b.WriteString(s[:i])
-	for i < len(s) {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			if inJSON {
-				b.WriteString(`\ufffd`)
-			} else {
-				fmt.Fprintf(&b, `\x%02x`, s[i])
-			}
-		case r < 0x80 && !(r >= 0x20 && r < 0x7f || multiline && (r == '\n' || r == '\t')):
-			switch {
-			case r == '\n':
-				b.WriteString(`\n`)
-			case r == '\t':
-				b.WriteString(`\t`)
-			default:
-				fmt.Fprintf(&b, `\u%04x`, r)
-			}
-		case unsafeRune(r, size):
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteString(s[i : i+size])
-		}
-		i += size
-	}
-	return b.String()
-}
-
-func unsafeRune(r rune, size int) bool {
-	switch {
-	case r == utf8.RuneError && size == 1:
-		return true
-	case r >= 0x80 && r <= 0x9f: // C1 controls
-		return true
-	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069: // bidi overrides
-		return true
-	}
-	return false
-}
-
-func shorten(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	runes := []rune(s)
-	return string(runes[:n-1]) + "…"
 }
 
 // formatSize is a byte count for people: 512 B, 1.0 KiB, 10 MiB.

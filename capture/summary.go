@@ -3,10 +3,13 @@ package capture
 import (
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -25,7 +28,8 @@ var rejectStatuses = [...]int{
 
 // stats counts what a run saw, for the summary. Safe for concurrent use.
 type stats struct {
-	types    [5]atomic.Uint64 // fixtures.Types in order, then Unknown
+	mu       sync.Mutex
+	types    map[fixtures.EventType]uint64 // events by type, Unknown included
 	invalid  atomic.Uint64
 	rejected [len(rejectStatuses)]atomic.Uint64 // by rejectStatuses
 	failed   atomic.Uint64                      // could not be saved or journalled
@@ -33,23 +37,30 @@ type stats struct {
 	dropped  atomic.Uint64                      // not shown: the terminal could not keep up
 }
 
-func typeIndex(t fixtures.EventType) int {
-	for i, known := range fixtures.Types {
-		if t == known {
-			return i
-		}
-	}
-	return len(fixtures.Types)
-}
-
 func (s *stats) count(rec *Record) {
-	s.types[typeIndex(rec.Type)].Add(1)
+	s.mu.Lock()
+	if s.types == nil {
+		s.types = map[fixtures.EventType]uint64{}
+	}
+	t := rec.Type
+	if !slices.Contains(fixtures.Types, t) {
+		t = fixtures.Unknown
+	}
+	s.types[t]++
+	s.mu.Unlock()
 	if !rec.Valid {
 		s.invalid.Add(1)
 	}
 	if rec.Forward != nil && rec.Forward.Error != "" {
 		s.fwdFail.Add(1)
 	}
+}
+
+// byType returns how many events of each type the run saw.
+func (s *stats) byType() map[fixtures.EventType]uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.types)
 }
 
 func (s *stats) reject(status int) {
@@ -61,18 +72,14 @@ func (s *stats) reject(status int) {
 	}
 }
 
-func (s *stats) events() uint64 {
-	var n uint64
-	for i := range s.types {
-		n += s.types[i].Load()
-	}
-	return n
-}
-
 // writeSummary prints what the run captured, once it has stopped.
 func writeSummary(cfg Config, s *stats, ran time.Duration, saved bool) {
 	var b strings.Builder
-	n := s.events()
+	types := s.byType()
+	var n uint64
+	for _, c := range types {
+		n += c
+	}
 	verb := "saved in " + displayDir(cfg.Dir)
 	if !saved {
 		verb = "received (not saved)"
@@ -86,8 +93,8 @@ func writeSummary(cfg Config, s *stats, ran time.Duration, saved bool) {
 	row := func(label string, count uint64, note string) {
 		fmt.Fprintf(&b, "  %-22s %5d%s\n", label, count, note)
 	}
-	for i, t := range append(append([]fixtures.EventType(nil), fixtures.Types...), fixtures.Unknown) {
-		if c := s.types[i].Load(); c > 0 {
+	for _, t := range append(slices.Clone(fixtures.Types), fixtures.Unknown) {
+		if c := types[t]; c > 0 {
 			row(string(t), c, "")
 		}
 	}

@@ -100,7 +100,10 @@ Ctrl-C stops it: requests in flight finish, and a summary is printed.`,
 	fl.BoolVar(&opts.noInspect, "no-inspect", false, "do not serve the inspector")
 	fl.StringVar(&opts.inspectReady, "inspect-ready-file", "", "write the inspector's URL to this file once listening (for scripts and tests)")
 	_ = fl.MarkHidden("inspect-ready-file")
-	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(capture.Formats, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.MarkFlagDirname("dir")
+	_ = cmd.MarkFlagFilename("ready-file")
+	_ = cmd.MarkFlagFilename("inspect-ready-file")
+	_ = cmd.RegisterFlagCompletionFunc("format", completeWords(capture.Formats...))
 	return cmd
 }
 

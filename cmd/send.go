@@ -101,8 +101,8 @@ the environment (PORTANT_HOOKS_SEND_TO).`,
 	fl.BoolVar(&opts.insecure, "insecure", false, "accept any TLS certificate (a handler with a self-signed one)")
 	fl.BoolVar(&opts.json, "json", false, "print one NDJSON result per event on stdout, nothing else")
 	fl.BoolVar(&opts.dryRun, "dry-run", false, "print the requests that would be sent, send nothing")
-	_ = cmd.RegisterFlagCompletionFunc("type", cobra.FixedCompletions(append(fixtures.TypeNames(), "all"), cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.RegisterFlagCompletionFunc("casing", cobra.FixedCompletions([]string{"camel", "snake"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("type", completeTypes(true, true))
+	_ = cmd.RegisterFlagCompletionFunc("casing", completeWords("camel", "snake"))
 	return cmd
 }
 

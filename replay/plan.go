@@ -5,8 +5,6 @@ import (
 	"math/rand/v2"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
-	"github.com/tidwall/gjson"
-	"github.com/tidwall/sjson"
 )
 
 // Plan says how the events of the sources become the requests sent.
@@ -59,22 +57,12 @@ func (p Plan) Events(sources ...Source) iter.Seq[Event] {
 	}
 }
 
-// withID sets the event's id under the spelling it already uses (eventId
-// when it has none). A body that is not an object is left alone.
+// withID gives the event a new id, in the key spelling it already uses
+// (eventId when it has none). A body that is not an object is left alone.
 func withID(ev Event, id string) Event {
-	root := gjson.ParseBytes(ev.Body)
-	if !root.IsObject() {
-		return ev
+	if body, ok := fixtures.WithID(ev.Body, id); ok {
+		ev.Body, ev.ID = body, id
 	}
-	key := "eventId"
-	if !root.Get("eventId").Exists() && root.Get("event_id").Exists() {
-		key = "event_id"
-	}
-	body, err := sjson.SetBytes(ev.Body, key, id)
-	if err != nil {
-		return ev
-	}
-	ev.Body, ev.ID = body, id
 	return ev
 }
 

@@ -5,16 +5,15 @@ import (
 	"iter"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
-	"github.com/tidwall/gjson"
 )
 
 // SyntheticSource is the Source name of generated events.
 const SyntheticSource = "synthetic"
 
-// Synthetic generates events: Count rounds of one event of each of Types,
-// in the order `portant-hooks generate` prints them, so the same Seed gives
-// the same bytes as `generate` does. Events are made as they are sent, so
-// a million of them take no memory.
+// Synthetic generates events: the fixtures.Batch that `portant-hooks
+// generate` prints for the same Types, Count, Seed and Casing, with the
+// changes of Set made to each. Events are made as they are sent, so a
+// million of them take no memory.
 type Synthetic struct {
 	Types  []fixtures.EventType
 	Count  int // events per type; 0 means 1
@@ -26,32 +25,22 @@ type Synthetic struct {
 // Events yields the generated events.
 func (s Synthetic) Events() iter.Seq[Event] {
 	return func(yield func(Event) bool) {
-		g := fixtures.NewGenerator(s.Seed, s.Casing)
-		idKey := "eventId"
-		if s.Casing == fixtures.CasingSnake {
-			idKey = "event_id"
-		}
-		for range max(s.Count, 1) {
-			for _, t := range s.Types {
-				body := g.Event(t)
-				var ev Event
-				if len(s.Set) > 0 {
-					// Check has shown the changes apply to every type.
-					if changed, err := applySets(body, s.Set); err == nil {
-						body = changed
-					}
-					ev = newEvent(SyntheticSource, body) // a change may touch the id or type
-				} else {
-					// Generated bodies are valid and of type t: only the id
-					// needs reading, without Peek's full validation pass.
-					ev = Event{Source: SyntheticSource, Body: body, Type: t, ID: gjson.GetBytes(body, idKey).Str}
+		for _, body := range s.batch(s.Count).Events() {
+			if len(s.Set) > 0 {
+				// Check has shown the changes apply to every type.
+				if changed, err := applySets(body, s.Set); err == nil {
+					body = changed
 				}
-				if !yield(ev) {
-					return
-				}
+			}
+			if !yield(newEvent(SyntheticSource, body)) { // a change may touch the id or type
+				return
 			}
 		}
 	}
+}
+
+func (s Synthetic) batch(count int) fixtures.Batch {
+	return fixtures.Batch{Types: s.Types, Count: count, Seed: s.Seed, Casing: s.Casing}
 }
 
 // Check makes the first event of each type with the changes applied and
@@ -62,9 +51,8 @@ func (s Synthetic) Check(v *fixtures.Validator) (problems map[fixtures.EventType
 	if len(s.Set) == 0 {
 		return nil, nil
 	}
-	g := fixtures.NewGenerator(s.Seed, s.Casing)
-	for _, t := range s.Types {
-		body, err := applySets(g.Event(t), s.Set)
+	for t, body := range s.batch(1).Events() {
+		body, err := applySets(body, s.Set)
 		if err != nil {
 			return nil, fmt.Errorf("synthetic %s: %w", t, err)
 		}

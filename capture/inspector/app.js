@@ -94,10 +94,26 @@
 
   function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
 
+  // TONES is how many badge colours style.css has; a type takes the one of
+  // its place in the server's list of types (state.info.types).
+  const TONES = 6;
   function badge(type) {
     const b = el('span', 'badge', type || 'UNKNOWN');
     b.dataset.type = type || 'UNKNOWN';
+    const i = (state.info.types || []).indexOf(type);
+    if (i >= 0) b.dataset.tone = String(i % TONES);
     return b;
+  }
+
+  // typeOptions puts the server's event types in the type filter, before
+  // UNKNOWN.
+  function typeOptions() {
+    const unknown = ui.type.querySelector('option[value="UNKNOWN"]');
+    for (const t of state.info.types || []) {
+      const o = el('option', null, t);
+      o.value = t;
+      ui.type.insertBefore(o, unknown);
+    }
   }
 
   function validity(ev) {
@@ -679,6 +695,7 @@
     } catch (_) {
       state.info = {};
     }
+    typeOptions();
     ui.dir.textContent = state.info.dir || '';
     ui.dir.title = 'Events are saved in ' + (state.info.dir || '');
     let saved = '';
