@@ -66,7 +66,7 @@ func (in Input) Read(stdin io.Reader) ([]byte, error) {
 		b, err = os.ReadFile(in.Path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cannot read: %w", plainError(err))
+		return nil, fmt.Errorf("cannot read: %w", Reason(err))
 	}
 	return b, nil
 }
@@ -118,7 +118,7 @@ func Expand(args []string) ([]Input, error) {
 		case errors.Is(err, fs.ErrNotExist):
 			return nil, fmt.Errorf("%s: no such file or directory (check the path; nothing was read)", arg)
 		default:
-			return nil, fmt.Errorf("%s: %w", arg, plainError(err))
+			return nil, fmt.Errorf("%s: %w", arg, Reason(err))
 		}
 	}
 	return out, nil
@@ -135,7 +135,7 @@ func walk(fsys fs.FS, root string, want func(rel string, isDir bool) (descend, t
 	fs.WalkDir(fsys, ".", func(rel string, d fs.DirEntry, err error) error {
 		p := filepath.Join(root, filepath.FromSlash(rel))
 		if err != nil {
-			found = append(found, Input{Name: p, Path: p, Err: fmt.Errorf("cannot read directory: %w", plainError(err))})
+			found = append(found, Input{Name: p, Path: p, Err: fmt.Errorf("cannot read directory: %w", Reason(err))})
 			return nil // WalkDir goes on with the next entry
 		}
 		if rel == "." {
@@ -202,9 +202,10 @@ func glob(pattern string) ([]Input, error) {
 
 func hasMeta(s string) bool { return strings.ContainsAny(s, "*?[{") }
 
-// plainError drops the path that os errors repeat, keeping the reason:
-// "no such file or directory", "permission denied".
-func plainError(err error) error {
+// Reason drops the operation and path that os errors repeat, keeping why
+// a file could not be read: "no such file or directory", "permission
+// denied", for a message that names the file itself.
+func Reason(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err
