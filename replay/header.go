@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/portant-hooks/portant-hooks/internal/httpx"
 )
 
 // ParseHeader reads one -H 'Name: value'. The name must be an HTTP token;
@@ -18,19 +20,15 @@ func ParseHeader(s string) (name, value string, err error) {
 	if name == "" {
 		return "", "", fmt.Errorf("header %q has no name before the colon", s)
 	}
-	for i := 0; i < len(name); i++ {
-		if !isTokenChar(name[i]) {
-			if name[i] == ' ' || name[i] == '\t' {
-				return "", "", fmt.Errorf("header name %q contains a space: write it as 'Name: value' with no space before the colon", name)
-			}
-			return "", "", fmt.Errorf("header name %q contains %q, which is not allowed in a header name", name, name[i])
+	if !httpx.ValidHeaderName(name) {
+		if strings.ContainsAny(name, " \t") {
+			return "", "", fmt.Errorf("header name %q contains a space: write it as 'Name: value' with no space before the colon", name)
 		}
+		return "", "", fmt.Errorf("header name %q contains %q, which is not allowed in a header name", name, firstRune(name, httpx.ValidHeaderName))
 	}
 	value = strings.Trim(value, " \t")
-	for i := 0; i < len(value); i++ {
-		if c := value[i]; (c < 0x20 && c != '\t') || c == 0x7f {
-			return "", "", fmt.Errorf("header %s: value contains a control character (%q): headers are one line", name, c)
-		}
+	if !httpx.ValidHeaderValue(value) {
+		return "", "", fmt.Errorf("header %s: value contains a control character (%q): headers are one line", name, firstRune(value, httpx.ValidHeaderValue))
 	}
 	name = http.CanonicalHeaderKey(name)
 	switch name {
@@ -40,13 +38,14 @@ func ParseHeader(s string) (name, value string, err error) {
 	return name, value, nil
 }
 
-// isTokenChar reports whether c may appear in a header name (RFC 9110 tchar).
-func isTokenChar(c byte) bool {
-	switch {
-	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		return true
+// firstRune is the first rune of s that valid refuses on its own.
+func firstRune(s string, valid func(string) bool) rune {
+	for _, r := range s {
+		if !valid(string(r)) {
+			return r
+		}
 	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+	return 0
 }
 
 // DefaultHeader is what every request carries unless -H says otherwise.
@@ -81,61 +80,6 @@ func AddHeaders(h http.Header, flags []string) error {
 		seen[name] = true
 	}
 	return nil
-}
-
-// hopByHop headers describe one connection, not the message: a replay
-// must not copy them (RFC 9110 section 7.6.1), nor Host and Content-Length,
-// which belong to the new request.
-var hopByHop = map[string]bool{
-	"Connection": true, "Proxy-Connection": true, "Keep-Alive": true,
-	"Proxy-Authenticate": true, "Proxy-Authorization": true, "Te": true,
-	"Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
-	"Host": true, "Content-Length": true,
-}
-
-// redacted is how the listener writes a secret header it did not keep.
-const redacted = "[redacted]"
-
-// replayable keeps the captured headers a replay may send, and names the
-// ones that were redacted at capture (they cannot be replayed).
-func replayable(captured map[string][]string) (h http.Header, secrets []string) {
-	h = http.Header{}
-	drop := map[string]bool{}
-	for name, vs := range captured {
-		if http.CanonicalHeaderKey(name) == "Connection" {
-			for _, v := range vs {
-				for _, n := range strings.Split(v, ",") {
-					drop[http.CanonicalHeaderKey(strings.TrimSpace(n))] = true
-				}
-			}
-		}
-	}
-	for name, vs := range captured {
-		key := http.CanonicalHeaderKey(name)
-		if hopByHop[key] || drop[key] {
-			continue
-		}
-		for _, v := range vs {
-			if strings.EqualFold(strings.TrimSpace(v), redacted) {
-				secrets = append(secrets, key)
-				continue
-			}
-			if !validValue(v) {
-				continue
-			}
-			h.Add(key, v)
-		}
-	}
-	return h, secrets
-}
-
-func validValue(v string) bool {
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; (c < 0x20 && c != '\t') || c == 0x7f {
-			return false
-		}
-	}
-	return true
 }
 
 // CapturedHeader is the header of an event replayed with the headers it was

@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/portant-hooks/portant-hooks/internal/httpx"
 )
 
 // Styles colour the report; the zero value prints plain text. cmd decides
@@ -70,12 +73,31 @@ func AppendLine(b []byte, r Result, st Styles) []byte {
 	}
 	if r.Err != nil {
 		b = append(b, "  "...)
-		b = paint(st.Bad, b, Reason(r.Err))
-	} else if r.Response != "" {
+		b = paint(st.Bad, b, reason(r.Err))
+	} else if ex := excerpt(r); ex != "" {
 		b = append(b, "  "...)
-		b = paint(st.Faint, b, oneLine(r.Response, 100))
+		b = paint(st.Faint, b, oneLine(ex, 100))
 	}
 	return append(b, '\n')
+}
+
+// reason is why r got no answer, for a person (results made by a Sender
+// are explained already; this covers Results made by hand).
+func reason(err error) string { return httpx.Explain(err, 0).Error() }
+
+// excerptMax is how much of an answer's body the report shows.
+const excerptMax = 512
+
+// excerpt is what a person needs to see why the handler said no: a
+// redirect's Location, or the start of a non-2xx answer's body.
+func excerpt(r Result) string {
+	if r.Status >= 200 && r.Status < 300 {
+		return ""
+	}
+	if loc := r.Header.Get("Location"); loc != "" && r.Status >= 300 && r.Status < 400 {
+		return "Location: " + loc
+	}
+	return string(r.Body[:min(len(r.Body), excerptMax)])
 }
 
 func pad(b []byte, n int) []byte {
@@ -126,53 +148,40 @@ func plural(n int, one, many string) string {
 	return strconv.Itoa(n) + " " + many
 }
 
+// jsonResult is one --json line.
+type jsonResult struct {
+	Seq            int     `json:"seq"`
+	Source         string  `json:"source"`
+	EventID        string  `json:"eventId"`
+	EventType      string  `json:"eventType"`
+	Status         int     `json:"status"`
+	OK             bool    `json:"ok"`
+	LatencyMS      float64 `json:"latencyMs"`
+	Attempts       int     `json:"attempts"`
+	Error          string  `json:"error,omitempty"`
+	Response       string  `json:"response,omitempty"`
+	SchemaProblems int     `json:"schemaProblems,omitempty"`
+}
+
 // AppendJSON appends r as one NDJSON line, for --json:
 //
 //	{"seq":1,"source":"a.json","eventId":"…","eventType":"EMAILS_CREATED","status":200,"ok":true,"latencyMs":1.234,"attempts":1}
 func AppendJSON(b []byte, r Result) []byte {
-	b = append(b, `{"seq":`...)
-	b = strconv.AppendInt(b, int64(r.Seq), 10)
-	b = append(b, `,"source":`...)
-	b = appendJSONString(b, r.Event.Source)
-	b = append(b, `,"eventId":`...)
-	b = appendJSONString(b, r.Event.ID)
-	b = append(b, `,"eventType":`...)
-	b = appendJSONString(b, string(r.Event.Type))
-	b = append(b, `,"status":`...)
-	b = strconv.AppendInt(b, int64(r.Status), 10)
-	b = append(b, `,"ok":`...)
-	b = strconv.AppendBool(b, r.OK())
-	b = append(b, `,"latencyMs":`...)
-	b = strconv.AppendFloat(b, float64(r.Latency.Microseconds())/1000, 'f', -1, 64)
-	b = append(b, `,"attempts":`...)
-	b = strconv.AppendInt(b, int64(r.Attempts), 10)
+	j := jsonResult{
+		Seq: r.Seq, Source: r.Event.Source, EventID: r.Event.ID, EventType: string(r.Event.Type),
+		Status: r.Status, OK: r.OK(), LatencyMS: float64(r.Latency.Microseconds()) / 1000, Attempts: r.Attempts,
+		Response: excerpt(r), SchemaProblems: len(r.Event.Problems),
+	}
 	if r.Err != nil {
-		b = append(b, `,"error":`...)
-		b = appendJSONString(b, Reason(r.Err))
+		j.Error = reason(r.Err)
 	}
-	if r.Response != "" {
-		b = append(b, `,"response":`...)
-		b = appendJSONString(b, r.Response)
+	buf := bytes.NewBuffer(b)
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false) // "<stdin>" stays readable
+	if err := enc.Encode(j); err != nil {
+		panic(err) // strings and numbers only: cannot fail
 	}
-	if len(r.Event.Problems) > 0 {
-		b = append(b, `,"schemaProblems":`...)
-		b = strconv.AppendInt(b, int64(len(r.Event.Problems)), 10)
-	}
-	return append(b, "}\n"...)
-}
-
-// appendJSONString quotes s as JSON; the common case (printable ASCII
-// without quotes or backslashes) is copied as is.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
-			q, _ := json.Marshal(s)
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
+	return buf.Bytes()
 }
 
 // Stats sums up results for the closing summary.
@@ -206,7 +215,7 @@ func (s *Stats) Add(r Result) {
 		s.Failures = map[string]int{}
 	}
 	if r.Err != nil {
-		s.Failures[Reason(r.Err)]++
+		s.Failures[reason(r.Err)]++
 	} else {
 		s.Failures[strconv.Itoa(r.Status)]++
 	}

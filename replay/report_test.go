@@ -23,9 +23,9 @@ func sampleResults() []Result {
 	return []Result{
 		{Seq: 1, Event: ev("portant-events/0001.json", fixtures.DocumentsCreated, "325d36e717d9ec0943a55857ae2d4988ce33fe4165330e4f"), Status: 200, Latency: 870 * time.Microsecond, Attempts: 1},
 		{Seq: 2, Event: ev("<stdin>:3", fixtures.SignaturesCompleted, "72c32ca744baea46b4be710f052b14a9b73a29d77076e586"), Status: 201, Latency: 12400 * time.Microsecond, Attempts: 3},
-		{Seq: 3, Event: ev("synthetic", fixtures.EmailsCreated, "eac1"), Status: 503, Latency: 1250 * time.Millisecond, Attempts: 4, Response: "{\"error\":\n \"database down\"}\n"},
+		{Seq: 3, Event: ev("synthetic", fixtures.EmailsCreated, "eac1"), Status: 503, Latency: 1250 * time.Millisecond, Attempts: 4, Body: []byte("{\"error\":\n \"database down\"}\n")},
 		{Seq: 4, Event: ev("odd.json", fixtures.Unknown, ""), Status: 0, Latency: 300 * time.Microsecond, Attempts: 1, Err: refused},
-		{Seq: 5, Event: ev("\"quoted\".json", fixtures.EmailsCreated, "x"), Status: 404, Latency: 2 * time.Millisecond, Attempts: 1, Response: "not found"},
+		{Seq: 5, Event: ev("\"quoted\".json", fixtures.EmailsCreated, "x"), Status: 404, Latency: 2 * time.Millisecond, Attempts: 1, Body: []byte("not found")},
 	}
 }
 
