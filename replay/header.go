@@ -8,11 +8,11 @@ import (
 	"github.com/portant-hooks/portant-hooks/internal/httpx"
 )
 
-// ParseHeader reads one -H 'Name: value'. The name must be an HTTP token;
+// parseHeader reads one -H 'Name: value'. The name must be an HTTP token;
 // the value is trimmed and may not hold CR, LF or other control characters
 // (a header injection would otherwise be one flag away). An empty value
 // means "do not send this header", as with curl.
-func ParseHeader(s string) (name, value string, err error) {
+func parseHeader(s string) (name, value string, err error) {
 	name, value, ok := strings.Cut(s, ":")
 	if !ok {
 		return "", "", fmt.Errorf("header %q has no colon: write it as 'Name: value'", s)
@@ -62,7 +62,7 @@ func DefaultHeader(userAgent string) http.Header {
 func AddHeaders(h http.Header, flags []string) error {
 	seen := map[string]bool{}
 	for _, f := range flags {
-		name, value, err := ParseHeader(f)
+		name, value, err := parseHeader(f)
 		if err != nil {
 			return err
 		}
@@ -84,7 +84,7 @@ func AddHeaders(h http.Header, flags []string) error {
 
 // CapturedHeader is the header of an event replayed with the headers it was
 // captured with: the defaults, replaced by what was captured, replaced in
-// turn by the -H flags (which ParseHeader has accepted already).
+// turn by the -H flags (which parseHeader has accepted already).
 func CapturedHeader(defaults, captured http.Header, flags []string) http.Header {
 	h := defaults.Clone()
 	for name, vs := range captured {

@@ -29,15 +29,15 @@ func TestParseHeader(t *testing.T) {
 		{in: "Content-Length: 3", err: "set from the body"},
 		{in: "transfer-encoding: chunked", err: "set from the body"},
 	} {
-		name, value, err := ParseHeader(tc.in)
+		name, value, err := parseHeader(tc.in)
 		if tc.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Errorf("ParseHeader(%q) = %q %q %v; want error containing %q", tc.in, name, value, err, tc.err)
+				t.Errorf("parseHeader(%q) = %q %q %v; want error containing %q", tc.in, name, value, err, tc.err)
 			}
 			continue
 		}
 		if err != nil || name != tc.name || value != tc.value {
-			t.Errorf("ParseHeader(%q) = %q %q %v; want %q %q", tc.in, name, value, err, tc.name, tc.value)
+			t.Errorf("parseHeader(%q) = %q %q %v; want %q %q", tc.in, name, value, err, tc.name, tc.value)
 		}
 	}
 }
@@ -82,7 +82,7 @@ func FuzzParseHeader(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		name, value, err := ParseHeader(s)
+		name, value, err := parseHeader(s)
 		if err != nil {
 			return
 		}

@@ -31,12 +31,12 @@ func paint(f func(...string) string, b []byte, s string) []byte {
 // typeWidth fits the longest event type, SIGNATURES_COMPLETED.
 const typeWidth = 20
 
-// AppendLine appends the one-line report of r: status, latency, type,
+// appendLine appends the one-line report of r: status, latency, type,
 // the start of the eventId, source, then retries and why it failed.
 //
 //	200   1.23ms  DOCUMENTS_CREATED     325d36e717d9  captures/0001.json
 //	503  12.40ms  EMAILS_CREATED        eac17961e3ed  <stdin>  2 retries  {"error":"db down"}
-func AppendLine(b []byte, r Result, st Styles) []byte {
+func appendLine(b []byte, r Result, st Styles) []byte {
 	status, style := "ERR", st.Bad
 	if r.Status > 0 {
 		status = strconv.Itoa(r.Status)
@@ -163,10 +163,10 @@ type jsonResult struct {
 	SchemaProblems int     `json:"schemaProblems,omitempty"`
 }
 
-// AppendJSON appends r as one NDJSON line, for --json:
+// appendJSON appends r as one NDJSON line, for --json:
 //
 //	{"seq":1,"source":"a.json","eventId":"…","eventType":"EMAILS_CREATED","status":200,"ok":true,"latencyMs":1.234,"attempts":1}
-func AppendJSON(b []byte, r Result) []byte {
+func appendJSON(b []byte, r Result) []byte {
 	j := jsonResult{
 		Seq: r.Seq, Source: r.Event.Source, EventID: r.Event.ID, EventType: string(r.Event.Type),
 		Status: r.Status, OK: r.OK(), LatencyMS: float64(r.Latency.Microseconds()) / 1000, Attempts: r.Attempts,
@@ -238,12 +238,12 @@ func (s *Stats) Percentile(p float64) time.Duration {
 	return s.latencies[min(max(rank, 0), len(s.latencies)-1)]
 }
 
-// WriteSummary writes the closing lines: what was sent where, how it went,
+// writeSummary writes the closing lines: what was sent where, how it went,
 // and the latency percentiles.
 //
 //	✓ sent 4 events to http://localhost:3000/hook in 120ms (33/s): 4 2xx, 0 failed, 0 retried
 //	  latency p50 1.20ms  p95 3.10ms  p99 3.10ms
-func WriteSummary(w io.Writer, s *Stats, target string, elapsed time.Duration, st Styles) error {
+func writeSummary(w io.Writer, s *Stats, target string, elapsed time.Duration, st Styles) error {
 	var b []byte
 	if s.Failed == 0 && s.Sent > 0 {
 		b = paint(st.Good, b, "✓")

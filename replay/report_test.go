@@ -43,13 +43,13 @@ func TestReportGolden(t *testing.T) {
 	st := Styles{Good: brackets("good"), Warn: brackets("warn"), Bad: brackets("bad"), Faint: brackets("faint")}
 	var stats Stats
 	for _, r := range sampleResults() {
-		plain = AppendLine(plain, r, Styles{})
-		styled = AppendLine(styled, r, st)
-		js = AppendJSON(js, r)
+		plain = appendLine(plain, r, Styles{})
+		styled = appendLine(styled, r, st)
+		js = appendJSON(js, r)
 		stats.Add(r)
 	}
 	var sum bytes.Buffer
-	if err := WriteSummary(&sum, &stats, "http://localhost:3000/hook", 1500*time.Millisecond, Styles{}); err != nil {
+	if err := writeSummary(&sum, &stats, "http://localhost:3000/hook", 1500*time.Millisecond, Styles{}); err != nil {
 		t.Fatal(err)
 	}
 	golden.Check(t, filepath.Join("testdata", "lines.txt"), plain, *update)
@@ -88,7 +88,7 @@ func BenchmarkAppendLine(b *testing.B) {
 	rs := sampleResults()
 	var buf []byte
 	for b.Loop() {
-		buf = AppendLine(buf[:0], rs[0], Styles{})
-		buf = AppendJSON(buf[:0], rs[0])
+		buf = appendLine(buf[:0], rs[0], Styles{})
+		buf = appendJSON(buf[:0], rs[0])
 	}
 }

@@ -14,14 +14,18 @@ import (
 
 // Output says where and how Run reports.
 type Output struct {
-	// Out gets a line per result (AppendLine), or an NDJSON object with
-	// JSON (AppendJSON). Nil discards them.
+	// Out gets a line per result, or an NDJSON object with JSON. Nil
+	// discards them:
+	//
+	//	200   1.23ms  DOCUMENTS_CREATED     325d36e717d9  captures/0001.json
+	//	{"seq":1,"source":"a.json","eventId":"…","eventType":"EMAILS_CREATED","status":200,"ok":true,"latencyMs":1.234,"attempts":1}
 	Out  io.Writer
 	JSON bool
 	// Live flushes Out whenever the results are caught up (a person is
 	// watching a terminal); it is flushed every 100ms in any case.
 	Live bool
-	// Err gets the closing summary (WriteSummary). Nil discards it.
+	// Err gets the closing summary (sent, 2xx, failed, retried, latency
+	// percentiles). Nil discards it.
 	Err io.Writer
 	// OutStyles and ErrStyles colour Out's lines and Err's summary.
 	OutStyles, ErrStyles Styles
@@ -88,9 +92,9 @@ loop:
 			}
 			stats.Add(r)
 			if o.JSON {
-				line = AppendJSON(line[:0], r)
+				line = appendJSON(line[:0], r)
 			} else {
-				line = AppendLine(line[:0], r, o.OutStyles)
+				line = appendLine(line[:0], r, o.OutStyles)
 			}
 			out.Write(line)
 			if o.Live && len(results) == 0 {
@@ -105,7 +109,7 @@ loop:
 	if err := out.Flush(); err != nil {
 		return &stats, fmt.Errorf("write results: %w", err)
 	}
-	if err := WriteSummary(o.Err, &stats, s.Target(), time.Since(start), o.ErrStyles); err != nil {
+	if err := writeSummary(o.Err, &stats, s.Target(), time.Since(start), o.ErrStyles); err != nil {
 		return &stats, fmt.Errorf("write summary: %w", err)
 	}
 	switch {

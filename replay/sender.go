@@ -72,20 +72,24 @@ func WithBackoff(base, max time.Duration) Option {
 // WithMaxRetryAfter caps the wait a Retry-After header can ask for.
 func WithMaxRetryAfter(d time.Duration) Option { return func(s *Sender) { s.maxRetryAfter = d } }
 
-// DefaultKeepBody is how much of each answer's body a Result keeps unless
+// defaultKeepBody is how much of each answer's body a Result keeps unless
 // WithKeepBody says otherwise: enough for the error page of any common
 // framework.
-const DefaultKeepBody = 64 << 10
+const defaultKeepBody = 64 << 10
 
 // WithKeepBody sets how many bytes of each answer's body a Result keeps
-// (Result.Body); the rest is read, up to 4 MiB more, and dropped, so the
+// (Result.Body; 64 KiB unless set); the rest is read, up to 4 MiB more, and dropped, so the
 // connection can be reused.
 func WithKeepBody(n int) Option { return func(s *Sender) { s.keepBody = max(n, 0) } }
 
-// NewSender returns a Sender posting to target, a URL as httpx.ParseTarget
-// reads it ("localhost:3000/hook" is http://localhost:3000/hook), with
-// client, which it never replaces: the caller chooses timeouts and TLS
-// (httpx.NewClient makes the client portant-hooks uses).
+// defaultTimeout bounds each attempt of a Sender made without a client.
+const defaultTimeout = 10 * time.Second
+
+// NewSender returns a Sender posting to target ("localhost:3000/hook" is
+// http://localhost:3000/hook) with client, which it never replaces: the
+// caller chooses timeouts and TLS. A nil client means the one portant-hooks
+// sends with: 10s per attempt, TLS verified, redirects reported
+// rather than followed, a connection kept alive per worker.
 func NewSender(client *http.Client, target string, opts ...Option) (*Sender, error) {
 	u, err := httpx.ParseTarget(target)
 	if err != nil {
@@ -99,11 +103,14 @@ func NewSender(client *http.Client, target string, opts ...Option) (*Sender, err
 		backoffBase:   100 * time.Millisecond,
 		backoffMax:    5 * time.Second,
 		maxRetryAfter: 30 * time.Second,
-		keepBody:      DefaultKeepBody,
+		keepBody:      defaultKeepBody,
 		drainMax:      4 << 20,
 	}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.client == nil {
+		s.client = httpx.NewClient(httpx.ClientOptions{Timeout: defaultTimeout, Connections: s.concurrency})
 	}
 	s.host = s.header.Get("Host")
 	return s, nil
@@ -252,7 +259,7 @@ func (s *Sender) attempt(ctx context.Context, r *Result) (wait time.Duration, wa
 	if resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests {
 		return 0, false, false
 	}
-	if d, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
 		return min(d, s.maxRetryAfter), true, true
 	}
 	return 0, false, true
@@ -302,8 +309,8 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// ParseRetryAfter reads a Retry-After value: delay-seconds or an HTTP date.
-func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+// parseRetryAfter reads a Retry-After value: delay-seconds or an HTTP date.
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0, false
