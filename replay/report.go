@@ -10,8 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
+	"github.com/portant-hooks/portant-hooks/internal/display"
 	"github.com/portant-hooks/portant-hooks/internal/httpx"
 )
 
@@ -74,9 +74,9 @@ func appendLine(b []byte, r Result, st Styles) []byte {
 	if r.Err != nil {
 		b = append(b, "  "...)
 		b = paint(st.Bad, b, reason(r.Err))
-	} else if ex := excerpt(r); ex != "" {
+	} else if ex := readableAnswer(r); ex != "" {
 		b = append(b, "  "...)
-		b = paint(st.Faint, b, oneLine(ex, 100))
+		b = paint(st.Faint, b, ex)
 	}
 	return append(b, '\n')
 }
@@ -85,19 +85,30 @@ func appendLine(b []byte, r Result, st Styles) []byte {
 // are explained already; this covers Results made by hand).
 func reason(err error) string { return httpx.Explain(err, 0).Error() }
 
-// excerptMax is how much of an answer's body the report shows.
-const excerptMax = 512
+// answer is what a person needs to see why the handler said no, as it
+// came (for --json): a redirect's Location, or the start of a non-2xx
+// answer's body.
+func answer(r Result) string {
+	switch {
+	case r.Status >= 200 && r.Status < 300:
+		return ""
+	case r.Status >= 300 && r.Status < 400 && r.Header.Get("Location") != "":
+		return "Location: " + r.Header.Get("Location")
+	}
+	return string(r.Body[:min(len(r.Body), 512)])
+}
 
-// excerpt is what a person needs to see why the handler said no: a
-// redirect's Location, or the start of a non-2xx answer's body.
-func excerpt(r Result) string {
+// readableAnswer is answer reduced to a readable excerpt for a line: an
+// HTML error page to its title and text, JSON compacted.
+func readableAnswer(r Result) string {
+	const width = 100
+	if loc := r.Header.Get("Location"); loc != "" && r.Status >= 300 && r.Status < 400 {
+		return display.Shorten(display.Line(answer(r)), width)
+	}
 	if r.Status >= 200 && r.Status < 300 {
 		return ""
 	}
-	if loc := r.Header.Get("Location"); loc != "" && r.Status >= 300 && r.Status < 400 {
-		return "Location: " + loc
-	}
-	return string(r.Body[:min(len(r.Body), excerptMax)])
+	return display.Excerpt(r.Header.Get("Content-Type"), r.Body, width)
 }
 
 func pad(b []byte, n int) []byte {
@@ -117,28 +128,6 @@ func appendLatency(b []byte, d time.Duration) []byte {
 		return append(strconv.AppendFloat(b, ms, 'f', 1, 64), "ms"...)
 	}
 	return append(strconv.AppendFloat(b, ms/1000, 'f', 2, 64), 's')
-}
-
-// oneLine makes a response body printable on one line, cut at max runes.
-func oneLine(s string, max int) string {
-	s = strings.TrimSpace(s)
-	var sb strings.Builder
-	n := 0
-	for _, r := range s {
-		if n == max {
-			sb.WriteString("…")
-			break
-		}
-		switch {
-		case r == '\n' || r == '\r' || r == '\t':
-			r = ' '
-		case r < 0x20 || r == 0x7f || r == utf8.RuneError:
-			r = '?'
-		}
-		sb.WriteRune(r)
-		n++
-	}
-	return sb.String()
 }
 
 func plural(n int, one, many string) string {
@@ -170,7 +159,7 @@ func appendJSON(b []byte, r Result) []byte {
 	j := jsonResult{
 		Seq: r.Seq, Source: r.Event.Source, EventID: r.Event.ID, EventType: string(r.Event.Type),
 		Status: r.Status, OK: r.OK(), LatencyMS: float64(r.Latency.Microseconds()) / 1000, Attempts: r.Attempts,
-		Response: excerpt(r), SchemaProblems: len(r.Event.Problems),
+		Response: answer(r), SchemaProblems: len(r.Event.Problems),
 	}
 	if r.Err != nil {
 		j.Error = reason(r.Err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"net/url"
 	"path/filepath"
 	"syscall"
@@ -26,6 +27,11 @@ func sampleResults() []Result {
 		{Seq: 3, Event: ev("synthetic", fixtures.EmailsCreated, "eac1"), Status: 503, Latency: 1250 * time.Millisecond, Attempts: 4, Body: []byte("{\"error\":\n \"database down\"}\n")},
 		{Seq: 4, Event: ev("odd.json", fixtures.Unknown, ""), Status: 0, Latency: 300 * time.Microsecond, Attempts: 1, Err: refused},
 		{Seq: 5, Event: ev("\"quoted\".json", fixtures.EmailsCreated, "x"), Status: 404, Latency: 2 * time.Millisecond, Attempts: 1, Body: []byte("not found")},
+		{Seq: 6, Event: ev("crash.json", fixtures.SignaturesRequested, "66de"), Status: 500, Latency: 3 * time.Millisecond, Attempts: 1,
+			Header: http.Header{"Content-Type": {"text/html; charset=utf-8"}},
+			Body:   []byte("<!DOCTYPE html>\n<html><head><title>Error</title><style>pre{color:red}</style></head>\n<body><pre>TypeError: Cannot read properties of undefined (reading 'email')<br> &nbsp; &nbsp;at /app/index.js:12:30</pre></body></html>\n")},
+		{Seq: 7, Event: ev("moved.json", fixtures.DocumentsCreated, "325d"), Status: 308, Latency: time.Millisecond, Attempts: 1,
+			Header: http.Header{"Location": {"https://example.com/hook\n"}}},
 	}
 }
 
