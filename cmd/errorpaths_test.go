@@ -39,16 +39,7 @@ var leaks = regexp.MustCompile(`\bEOF\b|` +
 // reaches any more (remove it then).
 var knownLeaks = []struct {
 	script, pattern, fix string
-}{
-	// TEMPORARY, until the rewrite of capture/forward.go (issue 14's
-	// "bare EOF from listen --forward-to" item, the HTTP work) lands:
-	// a handler that closes the connection without answering is shown,
-	// journalled (and answered in the 502 body) as Go's bare "EOF". Delete
-	// both entries when merging that work; this test then fails if it is
-	// still there.
-	{"error_messages", `failed: EOF → 502$`, "capture/forward.go: say the handler closed the connection without answering"},
-	{"error_messages", `"forward":\{[^}]*"error":"EOF"\}`, "capture/forward.go: journal the same words"},
-}
+}{}
 
 // scriptMain is portant-hooks as the testscripts run it: Main, with a copy
 // of stdout and stderr in the directory outputLogEnv names.
