@@ -88,16 +88,37 @@ func Lines(r io.Reader) iter.Seq2[Line, error] {
 	}
 }
 
+// Torn reports whether the line is a record that was never finished: the
+// last line without its newline (being written, or cut short), or a line
+// that starts as a record, {"seq":N followed by more, and is not one, as a
+// crash or a full disk leaves it (OpenWriter ends such a line, so other
+// lines may follow it). The listener writes torn lines; it never writes
+// any other line that is not a record.
+func (l Line) Torn() bool {
+	if !l.Whole {
+		return true
+	}
+	if _, ok := l.Record(); ok {
+		return false
+	}
+	_, ok := seqPrefix(l.Data)
+	return ok
+}
+
 // Seq is the sequence number a line gives its event. A record gives its
-// Seq. A line that is not a record but starts as one, {"seq":N followed by
-// the rest of a record or nothing (a write cut short by a crash or a full
-// disk), gives N too: that event's body may be saved, so its number must
-// not be handed out again.
+// Seq; a torn line its {"seq":N prefix when the number is whole: that
+// event's body may be saved, so its number must not be handed out again.
 func (l Line) Seq() (uint64, bool) {
 	if r, ok := l.Record(); ok {
 		return r.Seq, true
 	}
-	rest, ok := bytes.CutPrefix(l.Data, []byte(`{"seq":`))
+	return seqPrefix(l.Data)
+}
+
+// seqPrefix reads N from a line that starts {"seq":N, and goes on: a line
+// that ends right after some digits may have been cut inside the number.
+func seqPrefix(data []byte) (uint64, bool) {
+	rest, ok := bytes.CutPrefix(data, []byte(`{"seq":`))
 	if !ok {
 		return 0, false
 	}
@@ -105,8 +126,6 @@ func (l Line) Seq() (uint64, bool) {
 	for i < len(rest) && '0' <= rest[i] && rest[i] <= '9' {
 		i++
 	}
-	// The number must be followed by more of the record: a line that ends
-	// right after some digits may have been cut inside the number.
 	if i == 0 || i == len(rest) || rest[i] != ',' {
 		return 0, false
 	}

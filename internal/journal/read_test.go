@@ -51,6 +51,9 @@ func FuzzLines(f *testing.F) {
 			if ok != isRecord || ok && r.Seq != want.Seq {
 				t.Fatalf("line %q: Record() = %v, %v; encoding/json says %v", content, r.Seq, ok, isRecord)
 			}
+			if torn := l.Torn(); torn && ok || !l.Whole && !torn {
+				t.Fatalf("line %q (whole=%v): Torn() = %v, a record: %v", content, l.Whole, torn, ok)
+			}
 			if seq, ok := l.Seq(); ok {
 				maxSeq = max(maxSeq, seq)
 				if isRecord && seq != want.Seq {
