@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/portant-hooks/portant-hooks/internal/journal"
@@ -22,12 +23,14 @@ const tempPrefix = ".tmp-"
 const staleTemp = 10 * time.Minute
 
 // Store keeps captured bodies on disk, one file each, written atomically (a
-// temporary file in the same directory, then a rename), and the journal
-// beside them. It is safe for concurrent use.
+// temporary file in the same directory, then a rename; on Linux an unnamed
+// temporary file, then a link), and the journal beside them. It is safe for
+// concurrent use.
 type Store struct {
-	dir     string
-	fsync   bool
-	journal *journal.Writer
+	dir       string
+	fsync     bool
+	journal   *journal.Writer
+	noUnnamed atomic.Bool // the directory cannot take O_TMPFILE files
 }
 
 // OpenStore creates dir if needed, opens its journal for appending (see
@@ -77,10 +80,30 @@ func (s *Store) Save(name string, body []byte) error {
 		return fmt.Errorf("save: %q is not a plain file name", name)
 	}
 	final := filepath.Join(s.dir, name)
-	tmp := filepath.Join(s.dir, tempPrefix+name)
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	err := s.saveUnnamed(final, body)
+	if errors.Is(err, errNoUnnamed) {
+		err = s.saveRenamed(final, body)
+	}
 	if err != nil {
 		return fmt.Errorf("save %s: %w", final, unwrapPath(err))
+	}
+	if s.fsync {
+		return s.syncDir()
+	}
+	return nil
+}
+
+// errNoUnnamed says the directory cannot take an unnamed temporary file
+// (see saveUnnamed): Save renames a named one instead.
+var errNoUnnamed = errors.New("no unnamed temporary files here")
+
+// saveRenamed writes body to a temporary file beside path, then renames it
+// into place.
+func (s *Store) saveRenamed(path string, body []byte) error {
+	tmp := filepath.Join(s.dir, tempPrefix+filepath.Base(path))
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
 	}
 	_, err = f.Write(body)
 	if err == nil && s.fsync {
@@ -90,16 +113,12 @@ func (s *Store) Save(name string, body []byte) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp, final)
+		err = os.Rename(tmp, path)
 	}
 	if err != nil {
 		_ = os.Remove(tmp)
-		return fmt.Errorf("save %s: %w", final, unwrapPath(err))
 	}
-	if s.fsync {
-		return s.syncDir()
-	}
-	return nil
+	return err
 }
 
 func (s *Store) syncDir() error {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,29 +39,44 @@ func TestClockNeverGoesBackwards(t *testing.T) {
 	}
 }
 
+// Both ways of saving: an unnamed temporary file linked into place (Linux)
+// and a named one renamed (elsewhere, or where O_TMPFILE is refused).
+var saveModes = []struct {
+	name    string
+	unnamed bool
+}{{"unnamed", true}, {"renamed", false}}
+
 func TestStoreSavesAtomicallyByteForByte(t *testing.T) {
-	for _, fsync := range []bool{false, true} {
-		t.Run(fmt.Sprintf("fsync=%v", fsync), func(t *testing.T) {
-			dir := filepath.Join(t.TempDir(), "new", "events")
-			s, err := OpenStore(dir, fsync)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			body := []byte("{\"a\":1}\r\n\x00\xff not even JSON")
-			if err := s.Save("x.json", body); err != nil {
-				t.Fatal(err)
-			}
-			got, err := os.ReadFile(filepath.Join(dir, "x.json"))
-			if err != nil || !bytes.Equal(got, body) {
-				t.Fatalf("saved %q, %v; want %q", got, err, body)
-			}
-			info, err := os.Stat(filepath.Join(dir, "x.json"))
-			if err != nil || info.Mode().Perm()&0o044 == 0 {
-				t.Errorf("saved file mode %v, %v: want it readable like any fixture", info.Mode(), err)
-			}
-			assertNoTemps(t, dir)
-		})
+	for _, mode := range saveModes {
+		for _, fsync := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s fsync=%v", mode.name, fsync), func(t *testing.T) {
+				dir := filepath.Join(t.TempDir(), "new", "events")
+				s, err := OpenStore(dir, fsync)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer s.Close()
+				s.noUnnamed.Store(!mode.unnamed)
+				defer func() {
+					if mode.unnamed && s.noUnnamed.Load() {
+						t.Log("this filesystem refuses O_TMPFILE: the rename was tested instead")
+					}
+				}()
+				body := []byte("{\"a\":1}\r\n\x00\xff not even JSON")
+				if err := s.Save("x.json", body); err != nil {
+					t.Fatal(err)
+				}
+				got, err := os.ReadFile(filepath.Join(dir, "x.json"))
+				if err != nil || !bytes.Equal(got, body) {
+					t.Fatalf("saved %q, %v; want %q", got, err, body)
+				}
+				info, err := os.Stat(filepath.Join(dir, "x.json"))
+				if err != nil || info.Mode().Perm()&0o044 == 0 {
+					t.Errorf("saved file mode %v, %v: want it readable like any fixture", info.Mode(), err)
+				}
+				assertNoTemps(t, dir)
+			})
+		}
 	}
 }
 
@@ -80,12 +96,21 @@ func TestStoreRefusesNamesThatAreNotPlain(t *testing.T) {
 }
 
 func TestStoreLeavesNoTempWhenTheWriteFails(t *testing.T) {
+	for _, mode := range saveModes {
+		t.Run(mode.name, func(t *testing.T) {
+			testStoreLeavesNoTemp(t, mode.unnamed)
+		})
+	}
+}
+
+func testStoreLeavesNoTemp(t *testing.T, unnamed bool) {
 	dir := t.TempDir()
 	s, err := OpenStore(dir, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	s.noUnnamed.Store(!unnamed)
 	// A directory where the file should go makes the last step fail.
 	if err := os.Mkdir(filepath.Join(dir, "taken.json"), 0o755); err != nil {
 		t.Fatal(err)
@@ -150,31 +175,43 @@ func assertNoTemps(t *testing.T, dir string) {
 	}
 }
 
-// BenchmarkStoreSave: an atomic save (a temporary file, then a rename)
-// against what bench/sink does (os.WriteFile, not atomic). TMPDIR chooses
-// the filesystem.
+// BenchmarkStoreSave: the two atomic saves (an unnamed file linked into
+// place, a named one renamed) against what bench/sink does (os.WriteFile,
+// not atomic), from 2 goroutines. TMPDIR chooses the filesystem
+// (TMPDIR=/dev/shm for tmpfs). It is why saveUnnamed is kept.
 func BenchmarkStoreSave(b *testing.B) {
 	body := fixtures.Example(fixtures.SignaturesRequested)
-	b.Run("store", func(b *testing.B) {
-		s, err := OpenStore(b.TempDir(), false)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer s.Close()
-		b.SetBytes(int64(len(body)))
-		for i := 0; b.Loop(); i++ {
-			if err := s.Save(fmt.Sprintf("%09d.json", i), body); err != nil {
+	for _, mode := range saveModes {
+		b.Run(mode.name, func(b *testing.B) {
+			s, err := OpenStore(b.TempDir(), false)
+			if err != nil {
 				b.Fatal(err)
 			}
-		}
-	})
+			defer s.Close()
+			s.noUnnamed.Store(!mode.unnamed)
+			var n atomic.Int64
+			b.SetBytes(int64(len(body)))
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if err := s.Save(fmt.Sprintf("%09d.json", n.Add(1)), body); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
 	b.Run("os.WriteFile", func(b *testing.B) {
 		dir := b.TempDir()
+		var n atomic.Int64
 		b.SetBytes(int64(len(body)))
-		for i := 0; b.Loop(); i++ {
-			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%09d.json", i)), body, 0o644); err != nil {
-				b.Fatal(err)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%09d.json", n.Add(1))), body, 0o644); err != nil {
+					b.Error(err)
+					return
+				}
 			}
-		}
+		})
 	})
 }
