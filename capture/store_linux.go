@@ -41,7 +41,16 @@ func (s *Store) saveUnnamed(path string, body []byte) error {
 		}
 	}
 	// linkat refuses to replace an existing file, unlike a rename.
-	err = unix.Linkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(int(f.Fd())), unix.AT_FDCWD, path, unix.AT_SYMLINK_FOLLOW)
+	// (SyscallConn, as f.Fd would switch f to blocking mode: a system call.)
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	if cerr := rc.Control(func(fd uintptr) {
+		err = unix.Linkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.FormatUint(uint64(fd), 10), unix.AT_FDCWD, path, unix.AT_SYMLINK_FOLLOW)
+	}); cerr != nil {
+		return cerr
+	}
 	if errors.Is(err, unix.ENOENT) {
 		if _, serr := os.Stat("/proc/self/fd"); serr != nil { // no /proc: the file goes away with f
 			s.noUnnamed.Store(true)
