@@ -46,9 +46,14 @@ const (
 	DefaultIdleTimeout       = 2 * time.Minute
 	DefaultMaxHeaderBytes    = 64 << 10
 	DefaultForwardTimeout    = 30 * time.Second
-	DefaultShutdownTimeout   = 10 * time.Second
-	DefaultRenderQueue       = 1024
-	DefaultRenderQueueBytes  = 64 << 20
+	DefaultKeepAnswer        = 64 << 10
+	// MaxKeepAnswer bounds KeepAnswer so that a journal line stays well
+	// under journal.MaxLine, which its readers skip beyond, even when the
+	// answer is escaped six bytes to one.
+	MaxKeepAnswer           = 512 << 10
+	DefaultShutdownTimeout  = 10 * time.Second
+	DefaultRenderQueue      = 1024
+	DefaultRenderQueueBytes = 64 << 20
 	// DefaultMaxInFlight is the least MaxInFlight defaults to: with
 	// 16 MaxBody when that is larger.
 	DefaultMaxInFlight  = 256 << 20
@@ -88,6 +93,10 @@ type Config struct {
 	// and answered with its answer.
 	ForwardTo      string
 	ForwardTimeout time.Duration // for one forwarded request
+	// KeepAnswer is how many bytes of the handler's answer each journal
+	// record keeps (listen --keep-answer): DefaultKeepAnswer when 0, none
+	// when negative, at most MaxKeepAnswer.
+	KeepAnswer int64
 
 	Format      Format
 	Out         io.Writer // events (the data)
@@ -140,6 +149,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.ForwardTimeout <= 0 {
 		c.ForwardTimeout = DefaultForwardTimeout
+	}
+	if c.KeepAnswer == 0 {
+		c.KeepAnswer = DefaultKeepAnswer
 	}
 	if c.Format == "" {
 		c.Format = FormatPretty
@@ -202,6 +214,8 @@ func (c Config) Check() error {
 		return configErrorf("--max-in-flight %s is below --max-body %s: a body that large could never be read", formatSize(c.MaxInFlight), formatSize(c.MaxBody))
 	case c.Delay < 0:
 		return configErrorf("--delay %s is negative", c.Delay)
+	case c.KeepAnswer > MaxKeepAnswer:
+		return configErrorf("--keep-answer %s is more than the journal keeps: use at most %s (the handler's whole answer still goes back to the sender)", formatSize(c.KeepAnswer), formatSize(MaxKeepAnswer))
 
 	case !strings.HasPrefix(c.Path, "/"):
 		return configErrorf("--path %q must start with /", c.Path)

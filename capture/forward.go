@@ -7,11 +7,9 @@ import (
 	"time"
 
 	"github.com/portant-hooks/portant-hooks/internal/httpx"
+	"github.com/portant-hooks/portant-hooks/internal/journal"
 	"github.com/portant-hooks/portant-hooks/replay"
 )
-
-// bodyStartLen is how much of the handler's answer the journal keeps to show.
-const bodyStartLen = 200
 
 // forwardBodyMax is how much of the handler's answer goes back to the
 // sender. The answer is read whole before anything is written back, so that
@@ -26,22 +24,25 @@ const forwardConnections = 32
 // forwarder sends each saved event on to a local handler (--forward-to)
 // and answers the sender with the handler's answer.
 type forwarder struct {
-	sender *replay.Sender
+	sender      *replay.Sender
+	keepAnswer  int  // bytes of the answer's body the journal keeps; 0 none
+	keepSecrets bool // journal the answer's secret-bearing headers as they came
 }
 
-func newForwarder(target string, client *http.Client) (*forwarder, error) {
+func newForwarder(target string, client *http.Client, keepAnswer int, keepSecrets bool) (*forwarder, error) {
 	s, err := replay.NewSender(client, target, replay.WithKeepBody(forwardBodyMax))
 	if err != nil {
 		return nil, err
 	}
-	return &forwarder{sender: s}, nil
+	return &forwarder{sender: s, keepAnswer: keepAnswer, keepSecrets: keepSecrets}, nil
 }
 
 // serve forwards body with r's replayable headers (httpx.Replayable: not the
 // hop-by-hop ones, nor the listener's own token) and copies the handler's
 // status, end-to-end headers and body to w, or answers 502 when the handler
-// gave no answer. finish journals rec once the answer is known, before
-// anything is written to w.
+// gave no whole answer. finish journals rec, with the answer (status,
+// headers, latency, the first keepAnswer bytes of its body), once it is
+// known, before anything is written to w.
 func (f *forwarder) serve(w http.ResponseWriter, r *http.Request, body []byte, rec *Record, finish func(*Record) error) {
 	header, _ := httpx.Replayable(r.Header)
 	if _, ok := header["User-Agent"]; !ok {
@@ -50,10 +51,9 @@ func (f *forwarder) serve(w http.ResponseWriter, r *http.Request, body []byte, r
 	addForwarded(header, r)
 	res := f.sender.Deliver(r.Context(), replay.Event{Body: body, Header: header})
 
-	fw := &Forward{URL: f.sender.Target(), LatencyMS: millis(res.Latency)}
+	fw := f.journalled(res)
 	rec.Forward = fw
 	if res.Err != nil {
-		fw.Error = res.Err.Error()
 		if r.Context().Err() != nil {
 			fw.Error = "the sender hung up before the handler answered"
 		}
@@ -66,8 +66,6 @@ func (f *forwarder) serve(w http.ResponseWriter, r *http.Request, body []byte, r
 		http.Error(w, "portant-hooks: "+msg, http.StatusBadGateway)
 		return
 	}
-	fw.Status = res.Status
-	fw.BodyStart = string(res.Body[:min(len(res.Body), bodyStartLen)])
 	rec.Status = res.Status
 	if finish(rec) != nil {
 		http.Error(w, "portant-hooks: the event was saved but not journalled (see the listener's terminal)", http.StatusInternalServerError)
@@ -82,6 +80,20 @@ func (f *forwarder) serve(w http.ResponseWriter, r *http.Request, body []byte, r
 	}
 	w.WriteHeader(res.Status)
 	_, _ = w.Write(res.Body)
+}
+
+// journalled is what the journal keeps of the handler's answer.
+func (f *forwarder) journalled(res replay.Result) *Forward {
+	fw := &Forward{URL: f.sender.Target(), Status: res.Status, LatencyMS: millis(res.Latency)}
+	if res.Err != nil {
+		fw.Error = res.Err.Error()
+	}
+	if res.Header != nil {
+		fw.Headers = journal.RedactHeaders(res.Header, f.keepSecrets)
+	}
+	kept := res.Body[:min(len(res.Body), f.keepAnswer)]
+	fw.SetBody(kept, res.Truncated || len(kept) < len(res.Body))
+	return fw
 }
 
 // addForwarded says who the event came from, as a reverse proxy does: the

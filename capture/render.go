@@ -32,10 +32,10 @@ const (
 // escape codes are worked out once: lipgloss's Render is made for layout
 // and costs microseconds a call, and a header is rendered for every event.
 type styles struct {
-	color                          bool
-	bold, faint, accent, good, bad paint
-	badges                         map[fixtures.EventType]string
-	json                           *pretty.Style
+	color                                bool
+	bold, faint, accent, good, warn, bad paint
+	badges                               map[fixtures.EventType]string
+	json                                 *pretty.Style
 }
 
 // paint is a single-line style as the codes before and after the text.
@@ -60,11 +60,20 @@ func (p paint) Render(s string) string {
 }
 
 // badgeColors colour the event types' badges by their place in
-// fixtures.Types (ANSI 256: blue, magenta, orange, green, cyan, pink); a
-// type past the end takes them again from the start. Unknown is grey.
+// fixtures.Types (ANSI 256: blue, lavender, cyan, pink, periwinkle, pale
+// cyan); a type past the end takes them again from the start. Unknown is
+// grey. None is near the green, yellow and red that validity and the
+// handler's status are shown in, so a badge never reads as a verdict.
 var (
-	badgeColors  = []lipgloss.Color{"39", "170", "214", "42", "81", "204"}
+	badgeColors  = []lipgloss.Color{"33", "141", "51", "213", "105", "159"}
 	unknownBadge = lipgloss.Color("245")
+)
+
+// The colours of verdicts: valid and 2xx, 3xx and 4xx, invalid and 5xx.
+var (
+	goodColor = lipgloss.Color("42")
+	warnColor = lipgloss.Color("214")
+	badColor  = lipgloss.Color("203")
 )
 
 func newStyles(w io.Writer, color bool) *styles {
@@ -79,8 +88,9 @@ func newStyles(w io.Writer, color bool) *styles {
 		bold:   paintOf(r.NewStyle().Bold(true)),
 		faint:  paintOf(r.NewStyle().Faint(true)),
 		accent: paintOf(r.NewStyle().Foreground(lipgloss.Color("39"))),
-		good:   paintOf(r.NewStyle().Foreground(lipgloss.Color("42"))),
-		bad:    paintOf(r.NewStyle().Foreground(lipgloss.Color("203"))),
+		good:   paintOf(r.NewStyle().Foreground(goodColor)),
+		warn:   paintOf(r.NewStyle().Foreground(warnColor)),
+		bad:    paintOf(r.NewStyle().Foreground(badColor)),
 		badges: map[fixtures.EventType]string{},
 	}
 	badge := func(t fixtures.EventType, c lipgloss.Color) {
@@ -106,12 +116,18 @@ func (st *styles) badge(t fixtures.EventType) string {
 	return st.badges[fixtures.Unknown]
 }
 
-func (st *styles) status(code int) string {
-	s := strconv.Itoa(code)
-	if code >= 200 && code < 300 {
-		return st.good.Render(s)
+// status is an HTTP status coloured by its class: 2xx green, 3xx and 4xx
+// yellow, 5xx red.
+func (st *styles) status(code int) string { return st.byStatus(code).Render(strconv.Itoa(code)) }
+
+func (st *styles) byStatus(code int) paint {
+	switch {
+	case code >= 200 && code < 300:
+		return st.good
+	case code >= 300 && code < 500:
+		return st.warn
 	}
-	return st.bad.Render(s)
+	return st.bad
 }
 
 // rejection is a request that was answered with an error and not saved.
@@ -311,7 +327,8 @@ func (r *renderer) reportDrops() {
 }
 
 // header is the line that describes an event: sequence, time, type,
-// eventId, size and validity.
+// eventId, size, validity and, when it is news, the answer: the --forward-to
+// handler's status always, the listener's own when it is not 200.
 func (st *styles) header(rec *Record, loc *time.Location) string {
 	var b strings.Builder
 	b.WriteString(st.faint.Render(fmt.Sprintf("#%d %s", rec.Seq, rec.Received.In(loc).Format("15:04:05.000"))))
@@ -334,7 +351,15 @@ func (st *styles) header(rec *Record, loc *time.Location) string {
 	default:
 		b.WriteString(st.bad.Render(fmt.Sprintf("✗ %d problems", len(rec.Problems))))
 	}
-	if rec.Status != 0 && rec.Status != http.StatusOK && rec.Forward == nil {
+	switch f := rec.Forward; {
+	case f != nil && f.Error != "":
+		why := " no answer"
+		if f.Status != 0 {
+			why = " answer broke off"
+		}
+		b.WriteString("  → ")
+		b.WriteString(st.bad.Render(strconv.Itoa(rec.Status) + why))
+	case f != nil, rec.Status != 0 && rec.Status != http.StatusOK:
 		b.WriteString("  → ")
 		b.WriteString(st.status(rec.Status))
 	}
@@ -364,21 +389,43 @@ func (st *styles) notes(rec *Record) string {
 		b.WriteByte('\n')
 	}
 	if f := rec.Forward; f != nil {
-		b.WriteString("    ↳ ")
-		if f.Error != "" {
-			b.WriteString(st.bad.Render("forward to " + display.Line(f.URL) + " failed: " + display.Line(f.Error)))
-			b.WriteString(" → ")
-			b.WriteString(st.status(rec.Status))
-		} else {
-			fmt.Fprintf(&b, "%s %s in %s", display.Line(f.URL), st.status(f.Status), formatMillis(f.LatencyMS))
-			if start := strings.TrimSpace(f.BodyStart); start != "" {
-				b.WriteString("  ")
-				b.WriteString(st.faint.Render(display.Shorten(display.Line(start), 80)))
-			}
-		}
-		b.WriteByte('\n')
+		st.writeAnswer(&b, f)
 	}
 	return b.String()
+}
+
+// Widths of the handler's answer under an event: a short 2xx answer beside
+// its status, the readable text of any other on a line of its own.
+const (
+	okAnswerWidth    = 80
+	errorAnswerWidth = 200
+)
+
+// writeAnswer is what the --forward-to handler answered: where, its status
+// and latency, and its body reduced to a readable line (display.Excerpt: an
+// error page to its title and text, JSON compacted).
+func (st *styles) writeAnswer(b *strings.Builder, f *Forward) {
+	b.WriteString("    ↳ ")
+	if f.Error != "" {
+		b.WriteString(st.bad.Render("forward to " + display.Line(f.URL) + " failed: " + display.Line(f.Error)))
+		b.WriteByte('\n')
+		return
+	}
+	fmt.Fprintf(b, "%s %s in %s", display.Line(f.URL), st.status(f.Status), formatMillis(f.LatencyMS))
+	if f.Status >= 200 && f.Status < 300 {
+		if ex := display.Excerpt(f.ContentType(), f.BodyBytes(), okAnswerWidth); ex != "" {
+			b.WriteString("  ")
+			b.WriteString(st.faint.Render(ex))
+		}
+		b.WriteByte('\n')
+		return
+	}
+	b.WriteByte('\n')
+	if ex := display.Excerpt(f.ContentType(), f.BodyBytes(), errorAnswerWidth); ex != "" {
+		b.WriteString("      ")
+		b.WriteString(st.byStatus(f.Status).Render(ex))
+		b.WriteByte('\n')
+	}
 }
 
 // summaryLine is what --format summary shows of an event.

@@ -58,10 +58,34 @@ func goldenRecords(t testing.TB) []goldenRecord {
 		mk(2, invalid, 200, nil),
 		mk(3, hostile, 200, nil),
 		mk(4, fixtures.Example(fixtures.EmailsCreated), 500, nil),
-		mk(5, fixtures.Example(fixtures.SignaturesCompleted), 202, &Forward{URL: "http://localhost:3000/hooks", Status: 202, LatencyMS: 12.345, BodyStart: "{\"ok\":true}\n"}),
+		mk(5, fixtures.Example(fixtures.SignaturesCompleted), 202, handlerAnswer(202, "application/json", "{\"ok\": true}\n")),
 		mk(6, []byte(`{"data":{}}`), 502, &Forward{URL: "http://localhost:3000/hooks", LatencyMS: 0.5, Error: "connection refused"}),
 		mk(7, nil, 200, nil),
+		mk(8, fixtures.Example(fixtures.DocumentsCreated), 500, handlerAnswer(500, "text/html; charset=utf-8", expressError)),
+		mk(9, fixtures.Example(fixtures.EmailsCreated), 422, handlerAnswer(422, "application/json", "{\n  \"error\": \"unknown recipient\",\n  \"field\": \"data.emails.0.to\"\n}\n")),
 	}
+}
+
+// expressError is the page Express's default error handler sends in
+// development: the stack in a <pre>, with <br> and &nbsp; for its layout.
+const expressError = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Error</title>
+</head>
+<body>
+<pre>TypeError: Cannot read properties of undefined (reading &#39;email&#39;)<br> &nbsp; &nbsp;at /app/server.js:14:31<br> &nbsp; &nbsp;at Array.map (&lt;anonymous&gt;)</pre>
+</body>
+</html>
+`
+
+// handlerAnswer is a handler's answer as the journal keeps it.
+func handlerAnswer(status int, contentType, body string) *Forward {
+	f := &Forward{URL: "http://localhost:3000/hooks", Status: status, LatencyMS: 12.345,
+		Headers: map[string][]string{"Content-Type": {contentType}}}
+	f.SetBody([]byte(body), false)
+	return f
 }
 
 func TestRenderGolden(t *testing.T) {

@@ -108,7 +108,7 @@ func newServer(cfg Config) (*server, error) {
 	}
 	if cfg.ForwardTo != "" {
 		client := httpx.NewClient(httpx.ClientOptions{Timeout: cfg.ForwardTimeout, Connections: forwardConnections})
-		f, err := newForwarder(cfg.ForwardTo, client)
+		f, err := newForwarder(cfg.ForwardTo, client, int(max(cfg.KeepAnswer, 0)), cfg.KeepSecrets)
 		if err != nil {
 			return nil, err
 		}

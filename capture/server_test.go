@@ -437,7 +437,7 @@ func TestServeForwardsToTheHandler(t *testing.T) {
 	got.Unlock()
 	run.stop(t)
 	rec := run.journal(t)[0]
-	if rec.Status != 202 || rec.Forward == nil || rec.Forward.Status != 202 || rec.Forward.BodyStart != `{"handled":true}` || rec.Forward.LatencyMS <= 0 {
+	if rec.Status != 202 || rec.Forward == nil || rec.Forward.Status != 202 || rec.Forward.Body != `{"handled":true}` || rec.Forward.LatencyMS <= 0 {
 		t.Errorf("journal: %+v %+v", rec, rec.Forward)
 	}
 	if !strings.Contains(run.out.String(), "202") || !strings.Contains(run.out.String(), `{"handled":true}`) {
@@ -462,7 +462,7 @@ func TestServeAnswers502WhenTheHandlerIsDown(t *testing.T) {
 	if len(recs) != 1 || recs[0].Status != 502 || recs[0].Forward.Error == "" || recs[0].File == "" {
 		t.Fatalf("journal: %+v", recs)
 	}
-	if !strings.Contains(run.err.String(), "forward failed (502)") {
+	if !strings.Contains(run.err.String(), "handler no answer          1  (unreachable") {
 		t.Errorf("summary:\n%s", run.err.String())
 	}
 }

@@ -32,10 +32,11 @@ var rejectStatuses = [...]int{
 type stats struct {
 	mu       sync.Mutex
 	types    map[fixtures.EventType]uint64 // events by type, Unknown included
+	answers  map[int]uint64                // the --forward-to handler's statuses
 	invalid  atomic.Uint64
 	rejected [len(rejectStatuses)]atomic.Uint64 // by rejectStatuses
 	failed   atomic.Uint64                      // could not be saved or journalled
-	fwdFail  atomic.Uint64                      // the --forward-to handler could not be reached
+	fwdFail  atomic.Uint64                      // the --forward-to handler gave no whole answer
 	dropped  atomic.Uint64                      // not shown: the terminal could not keep up
 }
 
@@ -49,6 +50,12 @@ func (s *stats) count(rec *Record) {
 		t = fixtures.Unknown
 	}
 	s.types[t]++
+	if f := rec.Forward; f != nil && f.Error == "" {
+		if s.answers == nil {
+			s.answers = map[int]uint64{}
+		}
+		s.answers[f.Status]++
+	}
 	s.mu.Unlock()
 	if !rec.Valid {
 		s.invalid.Add(1)
@@ -56,6 +63,29 @@ func (s *stats) count(rec *Record) {
 	if rec.Forward != nil && rec.Forward.Error != "" {
 		s.fwdFail.Add(1)
 	}
+}
+
+// answerClasses are the handler's answers by class, for the summary: how
+// many got 2xx, 3xx..., each with its statuses ("500 ×2, 503 ×1").
+func (s *stats) answerClasses() (classes []answerClass) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, code := range slices.Sorted(maps.Keys(s.answers)) {
+		class := code / 100
+		if len(classes) == 0 || classes[len(classes)-1].class != class {
+			classes = append(classes, answerClass{class: class})
+		}
+		c := &classes[len(classes)-1]
+		c.count += s.answers[code]
+		c.codes = append(c.codes, fmt.Sprintf("%d ×%d", code, s.answers[code]))
+	}
+	return classes
+}
+
+type answerClass struct {
+	class int // 2 for 2xx
+	count uint64
+	codes []string
 }
 
 // byType returns how many events of each type the run saw.
@@ -114,8 +144,15 @@ func writeSummary(cfg Config, s *stats, ran time.Duration, saved bool) {
 	if rej > 0 {
 		row("rejected (not saved)", rej, "  ("+strings.Join(parts, ", ")+")")
 	}
+	for _, c := range s.answerClasses() {
+		note := ""
+		if c.class != 2 || len(c.codes) > 1 {
+			note = "  (" + strings.Join(c.codes, ", ") + ")"
+		}
+		row(fmt.Sprintf("handler %dxx", c.class), c.count, note)
+	}
 	if c := s.fwdFail.Load(); c > 0 {
-		row("forward failed (502)", c, "  (the handler could not be reached)")
+		row("handler no answer", c, "  (unreachable, hung up or broke off: answered 502)")
 	}
 	if c := s.failed.Load(); c > 0 {
 		row("failed (500)", c, "  (could not be saved or journalled: see the warnings above)")

@@ -32,6 +32,7 @@ type listenOptions struct {
 	failRate       float64
 	forwardTo      string
 	forwardTimeout time.Duration
+	keepAnswer     string
 	format         string
 	readyFile      string
 	inspect        string
@@ -92,6 +93,7 @@ Ctrl-C stops it: requests in flight finish, and a summary is printed.`,
 	fl.Float64Var(&opts.failRate, "fail-rate", 0, "answer 500 to this percentage of events, still saving them (mock endpoint)")
 	fl.StringVar(&opts.forwardTo, "forward-to", "", "forward each event to this URL and answer with its answer (502 when unreachable)")
 	fl.DurationVar(&opts.forwardTimeout, "forward-timeout", capture.DefaultForwardTimeout, "how long the --forward-to handler may take")
+	fl.StringVar(&opts.keepAnswer, "keep-answer", "64KiB", "with --forward-to, journal this much of each answer's body (0: status and headers only)")
 	fl.StringVar(&opts.format, "format", string(capture.FormatPretty), "how to show events: "+strings.Join(capture.Formats, "|"))
 	fl.StringVar(&opts.readyFile, "ready-file", "", "write the URL to this file once listening (for scripts and tests)")
 	_ = fl.MarkHidden("ready-file")
@@ -147,6 +149,12 @@ func listenConfig(f *Factory, opts listenOptions) (capture.Config, error) {
 			return capture.Config{}, flagErrorf("--max-in-flight: %v", err)
 		}
 	}
+	keepAnswer := int64(-1) // none: capture's 0 is its default
+	if strings.TrimSpace(opts.keepAnswer) != "0" {
+		if keepAnswer, err = parseSize(opts.keepAnswer); err != nil {
+			return capture.Config{}, flagErrorf("--keep-answer: %v", err)
+		}
+	}
 	cfg := capture.Config{
 		Host:           opts.host,
 		Port:           opts.port,
@@ -163,6 +171,7 @@ func listenConfig(f *Factory, opts listenOptions) (capture.Config, error) {
 		FailRate:       opts.failRate,
 		ForwardTo:      opts.forwardTo,
 		ForwardTimeout: opts.forwardTimeout,
+		KeepAnswer:     keepAnswer,
 		Format:         format,
 		Out:            f.IO.Out,
 		Err:            f.IO.Err,

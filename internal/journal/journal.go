@@ -20,8 +20,11 @@
 package journal
 
 import (
+	"encoding/base64"
+	"net/http"
 	"path/filepath"
 	"time"
+	"unicode/utf8"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
 )
@@ -58,11 +61,76 @@ type Record struct {
 	Forward  *Forward            `json:"forward,omitempty"`  // with --forward-to: what the handler answered
 }
 
-// Forward is what the --forward-to handler made of an event.
+// Forward is what the --forward-to handler made of an event: its answer,
+// kept in the journal (up to listen --keep-answer bytes of its body) before
+// the sender is answered, so that it can be read later without sending the
+// event again.
 type Forward struct {
 	URL       string  `json:"url"`
-	Status    int     `json:"status,omitempty"`    // the handler's status; 0 when unreachable
-	LatencyMS float64 `json:"latencyMs"`           // until the handler's response headers
-	Error     string  `json:"error,omitempty"`     // why the handler could not be reached
-	BodyStart string  `json:"bodyStart,omitempty"` // the first bytes of the handler's response body
+	Status    int     `json:"status,omitempty"` // the handler's status; 0 when no answer came
+	LatencyMS float64 `json:"latencyMs"`        // from sending the event to the end of the answer
+	// Error is why no whole answer came: the handler could not be reached,
+	// hung up, or its body broke off (Status is then what it had said).
+	Error string `json:"error,omitempty"`
+	// Headers are the answer's, secret-bearing ones (Set-Cookie...)
+	// redacted as the request's are.
+	Headers map[string][]string `json:"headers,omitempty"`
+	// Body is the start of the answer's body: the text itself when it is
+	// UTF-8, else base64 with BodyEncoding "base64" (as HAR files do). Set
+	// and read it with SetBody and BodyBytes.
+	Body         string `json:"body,omitempty"`
+	BodyEncoding string `json:"bodyEncoding,omitempty"`
+	// BodyTruncated says the answer went on beyond Body.
+	BodyTruncated bool `json:"bodyTruncated,omitempty"`
+}
+
+// SetBody keeps b as the answer's body; truncated says the answer went on.
+// A cut that split a UTF-8 character drops its first bytes, so that text
+// stays text.
+func (f *Forward) SetBody(b []byte, truncated bool) {
+	if truncated {
+		b = trimPartialRune(b)
+	}
+	f.Body, f.BodyEncoding, f.BodyTruncated = "", "", truncated
+	switch {
+	case len(b) == 0:
+	case utf8.Valid(b):
+		f.Body = string(b)
+	default:
+		f.Body, f.BodyEncoding = base64.StdEncoding.EncodeToString(b), "base64"
+	}
+}
+
+// BodyBytes is the answer's body as it was kept; a base64 body that does
+// not decode (a hand-edited journal) is returned as it is written.
+func (f *Forward) BodyBytes() []byte {
+	if f.BodyEncoding == "base64" {
+		if b, err := base64.StdEncoding.DecodeString(f.Body); err == nil {
+			return b
+		}
+	}
+	return []byte(f.Body)
+}
+
+// ContentType is the answer's Content-Type header, "" when it had none.
+func (f *Forward) ContentType() string {
+	return http.Header(f.Headers).Get("Content-Type")
+}
+
+// trimPartialRune drops the start of a UTF-8 character cut off at the end
+// of b.
+func trimPartialRune(b []byte) []byte {
+	for i := 1; i <= utf8.UTFMax && i <= len(b); i++ {
+		c := b[len(b)-i]
+		if c < utf8.RuneSelf {
+			return b // ASCII: nothing was cut
+		}
+		if utf8.RuneStart(c) {
+			if r, _ := utf8.DecodeRune(b[len(b)-i:]); r == utf8.RuneError && !utf8.FullRune(b[len(b)-i:]) {
+				return b[:len(b)-i]
+			}
+			return b
+		}
+	}
+	return b
 }

@@ -22,14 +22,17 @@ func TestRecordLine(t *testing.T) {
 		EventID: "eac1", Type: fixtures.EmailsCreated, Valid: false,
 		Problems: []fixtures.Problem{{Line: 1, Column: 2, Pointer: "/data", Message: "bad \"x\""}},
 		Status:   502,
-		Forward:  &Forward{URL: "http://localhost:3000/", LatencyMS: 1.25, Error: "connection refused"},
+		Forward: &Forward{URL: "http://localhost:3000/", Status: 500, LatencyMS: 1.25,
+			Headers: map[string][]string{"Content-Type": {"text/html"}, "Set-Cookie": {Redacted}},
+			Body:    "<title>Error</title>\n", BodyTruncated: true},
 	}
 	want := `{"seq":42,"file":"20261130T224517.123456Z-000042-EMAILS_CREATED-eac17961e3ed.json",` +
 		`"received":"2026-11-30T22:45:17.123456789Z","method":"POST","path":"/hooks","query":"token=[REDACTED]",` +
 		`"headers":{"Content-Type":["application/json"],"User-Agent":["Portant <bot> & co"]},"remote":"127.0.0.1:5000",` +
 		`"size":170,"sha256":"ab12","eventId":"eac1","eventType":"EMAILS_CREATED","valid":false,` +
 		`"problems":[{"line":1,"column":2,"pointer":"/data","message":"bad \"x\""}],"status":502,` +
-		`"forward":{"url":"http://localhost:3000/","latencyMs":1.25,"error":"connection refused"}}` + "\n"
+		`"forward":{"url":"http://localhost:3000/","status":500,"latencyMs":1.25,` +
+		`"headers":{"Content-Type":["text/html"],"Set-Cookie":["[REDACTED]"]},"body":"<title>Error</title>\n","bodyTruncated":true}}` + "\n"
 	dir := t.TempDir()
 	w, err := OpenWriter(dir, false)
 	if err != nil {
@@ -63,5 +66,48 @@ func TestRecordLine(t *testing.T) {
 	b, _ := json.Marshal(rec)
 	if len(back) != 2 || !bytes.Equal(a, b) {
 		t.Errorf("read back %s, want %s", a, b)
+	}
+}
+
+func TestForwardBody(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		in        string
+		truncated bool
+		body      string
+		encoding  string
+		back      string
+	}{
+		{"none", "", false, "", "", ""},
+		{"text", "<h1>Oops</h1>\n", false, "<h1>Oops</h1>\n", "", "<h1>Oops</h1>\n"},
+		{"text cut inside a character", "caf\xc3", true, "caf", "", "caf"},
+		{"text cut inside a 4-byte character", "ok \xf0\x9f\x98", true, "ok ", "", "ok "},
+		{"whole character at the cut", "café", true, "café", "", "café"},
+		{"binary", "\x1f\x8b\x08\x00\xff", false, "H4sIAP8=", "base64", "\x1f\x8b\x08\x00\xff"},
+		{"invalid in the middle, not cut", "a\xffb", false, "Yf9i", "base64", "a\xffb"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var f Forward
+			f.SetBody([]byte(tt.in), tt.truncated)
+			if f.Body != tt.body || f.BodyEncoding != tt.encoding || f.BodyTruncated != tt.truncated {
+				t.Errorf("SetBody(%q) = %q, %q, %v; want %q, %q", tt.in, f.Body, f.BodyEncoding, f.BodyTruncated, tt.body, tt.encoding)
+			}
+			if got := string(f.BodyBytes()); got != tt.back {
+				t.Errorf("BodyBytes = %q, want %q", got, tt.back)
+			}
+			// And through a journal line.
+			line, err := encodeLine(&Record{Seq: 1, Forward: &f})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var back Record
+			if err := json.Unmarshal(line, &back); err != nil || string(back.Forward.BodyBytes()) != tt.back {
+				t.Errorf("read back %q, %v; want %q", back.Forward.BodyBytes(), err, tt.back)
+			}
+		})
+	}
+	f := Forward{Body: "not base64!", BodyEncoding: "base64"}
+	if got := string(f.BodyBytes()); got != "not base64!" {
+		t.Errorf("a damaged base64 body reads %q", got)
 	}
 }

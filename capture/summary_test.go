@@ -1,0 +1,38 @@
+package capture
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/portant-hooks/portant-hooks/fixtures"
+)
+
+func TestSummaryCountsTheHandlersAnswersByClass(t *testing.T) {
+	var s stats
+	answered := func(status int) *Record {
+		return &Record{Type: fixtures.EmailsCreated, Valid: true, Status: status, Forward: &Forward{Status: status}}
+	}
+	for _, rec := range []*Record{
+		answered(200), answered(204), answered(200), answered(422), answered(500), answered(503), answered(500),
+		{Type: fixtures.Unknown, Status: 502, Forward: &Forward{Error: "connection refused"}},
+		{Type: fixtures.DocumentsCreated, Valid: true, Status: 200}, // no --forward-to: not the handler's
+	} {
+		s.count(rec)
+	}
+	var out strings.Builder
+	writeSummary(Config{Dir: "events", Err: &out}, &s, 3*time.Second, true)
+	want := `Stopped after 3s: 9 events saved in events/
+  DOCUMENTS_CREATED          1
+  EMAILS_CREATED             7
+  UNKNOWN                    1
+  invalid                    1
+  handler 2xx                3  (200 ×2, 204 ×1)
+  handler 4xx                1  (422 ×1)
+  handler 5xx                3  (500 ×2, 503 ×1)
+  handler no answer          1  (unreachable, hung up or broke off: answered 502)
+`
+	if got := out.String(); got != want {
+		t.Errorf("summary:\n%s\nwant:\n%s", got, want)
+	}
+}
