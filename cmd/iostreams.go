@@ -17,6 +17,9 @@ type IOStreams struct {
 	Err      io.Writer
 	OutTTY   bool
 	ErrTTY   bool
+	// OutWidth is the width of Out's terminal in columns, 0 when Out is not
+	// a terminal (or does not say).
+	OutWidth int
 	colorOff bool // NO_COLOR, TERM=dumb or --no-color
 }
 
@@ -26,8 +29,17 @@ func System() *IOStreams {
 		In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
 		OutTTY:   isTerminal(os.Stdout),
 		ErrTTY:   isTerminal(os.Stderr),
+		OutWidth: terminalWidth(os.Stdout),
 		colorOff: envDisablesColor(os.Getenv),
 	}
+}
+
+func terminalWidth(f *os.File) int {
+	w, _, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		return 0
+	}
+	return w
 }
 
 // envDisablesColor follows no-color.org: NO_COLOR set to a non-empty value

@@ -99,7 +99,7 @@ func TestParseSize(t *testing.T) {
 
 func TestListenConfigRefusesFlagsThatCannotWork(t *testing.T) {
 	f := &Factory{IO: Test(nil, &bytes.Buffer{}, &bytes.Buffer{})}
-	base := listenOptions{host: "127.0.0.1", port: 7678, path: "/", dir: "d", maxBody: "10MiB", status: 200, format: "pretty", forwardTimeout: 1}
+	base := listenOptions{host: "127.0.0.1", port: 7678, path: "/", dir: "d", maxBody: "10MiB", keepAnswer: "64KiB", status: 200, format: "pretty", forwardTimeout: 1}
 	for name, change := range map[string]func(*listenOptions){
 		"format":               func(o *listenOptions) { o.format = "yaml" },
 		"max-body":             func(o *listenOptions) { o.maxBody = "lots" },

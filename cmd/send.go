@@ -154,18 +154,16 @@ func sendRun(ctx context.Context, f *Factory, opts sendOptions, args []string) e
 	if len(args) == 0 && len(types) == 0 {
 		return flagErrorf("nothing to send: name files, directories or globs, - for standard input, or --type TYPE|all for synthetic events")
 	}
-	if opts.to == "" {
+	var target string // checked before anything is read, sent or not
+	switch {
+	case opts.to != "":
+		u, err := httpx.ParseTarget(opts.to)
+		if err != nil {
+			return flagErrorf("--to: %v", err)
+		}
+		target = u.String()
+	case !opts.dryRun:
 		return flagErrorf("no target: pass --to URL, like --to http://localhost:3000/webhook (or set send.to in portant-hooks.yaml)")
-	}
-	client := httpx.NewClient(httpx.ClientOptions{Timeout: opts.timeout, Insecure: opts.insecure, Connections: opts.concurrency})
-	sender, err := replay.NewSender(client, opts.to,
-		replay.WithHeader(header),
-		replay.WithConcurrency(opts.concurrency),
-		replay.WithRate(perSecond),
-		replay.WithRetries(opts.retries),
-	)
-	if err != nil {
-		return flagErrorf("--to: %v", err)
 	}
 	if !opts.seedSet {
 		opts.seed = rand.Uint64()
@@ -226,15 +224,33 @@ func sendRun(ctx context.Context, f *Factory, opts sendOptions, args []string) e
 	events := plan.Events(sources...)
 
 	if opts.dryRun {
-		n, err := sender.DryRun(f.IO.Out, events, opts.json)
+		n, err := replay.DryRun(f.IO.Out, events, target, header, opts.json)
 		if err != nil {
 			return fmt.Errorf("write dry run: %w", err)
 		}
-		fmt.Fprintf(f.IO.Err, "dry run: %s to %s, nothing sent\n", plural(n, "request"), sender.Target())
+		to := target
+		if to == "" {
+			to = replay.URLVariable + " (no --to given)"
+		}
+		fmt.Fprintf(f.IO.Err, "dry run: %s to %s, nothing sent\n", plural(n, "request"), to)
 		return nil
 	}
+	client := httpx.NewClient(httpx.ClientOptions{Timeout: opts.timeout, Insecure: opts.insecure, Connections: opts.concurrency})
+	sender, err := replay.NewSender(client, target,
+		replay.WithHeader(header),
+		replay.WithConcurrency(opts.concurrency),
+		replay.WithRate(perSecond),
+		replay.WithRetries(opts.retries),
+	)
+	if err != nil {
+		return flagErrorf("--to: %v", err)
+	}
+	width := f.IO.OutWidth
+	if f.IO.OutTTY && width == 0 {
+		width = replay.LineWidth
+	}
 	stats, err := replay.Run(ctx, sender, events, replay.Output{
-		Out: f.IO.Out, JSON: opts.json, Live: f.IO.OutTTY, Err: f.IO.Err,
+		Out: f.IO.Out, JSON: opts.json, Live: f.IO.OutTTY, Width: width, Err: f.IO.Err,
 		OutStyles: resultStyles(f.IO.ColorOut()), ErrStyles: resultStyles(f.IO.ColorErr()),
 	})
 	seeded := len(types) > 0 || opts.newID || opts.shuffle

@@ -2,6 +2,7 @@ package replay
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"io"
 	"iter"
@@ -11,25 +12,26 @@ import (
 	"strconv"
 )
 
-// header returns the headers the request for ev carries.
-func (s *Sender) headerFor(ev Event) http.Header {
-	if ev.Header != nil {
-		return ev.Header
-	}
-	return s.header
-}
+// URLVariable stands for the target in a dry run given none: a variable
+// that the REST clients reading .http files ask for or fill in.
+const URLVariable = "{{url}}"
 
-// DryRun writes what Send would send, and sends nothing. The text form is
-// an .http file (VS Code REST Client, JetBrains HTTP client): a ### line
-// per request naming its source, the request line, headers, a blank line
-// and the body byte for byte. asJSON writes one NDJSON object per request
-// instead. It returns the number of requests written.
-func (s *Sender) DryRun(w io.Writer, events iter.Seq[Event], asJSON bool) (int, error) {
+// DryRun writes what a Sender made with WithHeader(header) would send to
+// target, and sends nothing. The text form is an .http file (VS Code REST
+// Client, JetBrains HTTP client): a ### line per request naming its source,
+// the request line, headers, a blank line and the body byte for byte.
+// asJSON writes one NDJSON object per request instead. target may be ""
+// (no --to yet): the text then says URLVariable, and the JSON has no url.
+// It returns the number of requests written.
+func DryRun(w io.Writer, events iter.Seq[Event], target string, header http.Header, asJSON bool) (int, error) {
 	bw := bufio.NewWriter(w)
 	n := 0
 	for ev := range events {
 		n++
-		h := s.headerFor(ev)
+		h := header
+		if ev.Header != nil {
+			h = ev.Header
+		}
 		if asJSON {
 			body := json.RawMessage(ev.Body)
 			if !json.Valid(ev.Body) {
@@ -40,10 +42,10 @@ func (s *Sender) DryRun(w io.Writer, events iter.Seq[Event], asJSON bool) (int, 
 				Seq     int             `json:"seq"`
 				Source  string          `json:"source"`
 				Method  string          `json:"method"`
-				URL     string          `json:"url"`
+				URL     string          `json:"url,omitempty"`
 				Headers http.Header     `json:"headers"`
 				Body    json.RawMessage `json:"body"`
-			}{n, ev.Source, http.MethodPost, s.target, h, body})
+			}{n, ev.Source, http.MethodPost, target, h, body})
 			if err != nil {
 				return n, err
 			}
@@ -58,7 +60,7 @@ func (s *Sender) DryRun(w io.Writer, events iter.Seq[Event], asJSON bool) (int, 
 		if ev.ID != "" {
 			bw.WriteString(" " + ev.ID)
 		}
-		bw.WriteString("\nPOST " + s.target + "\n")
+		bw.WriteString("\nPOST " + cmp.Or(target, URLVariable) + "\n")
 		for _, name := range slices.Sorted(maps.Keys(h)) {
 			for _, v := range h[name] {
 				if v != "" {

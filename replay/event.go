@@ -29,6 +29,9 @@ type Event struct {
 	// Problems are the places where Body breaks the schema; such an event
 	// is sent anyway (testing a handler's error path is a reason to send).
 	Problems []fixtures.Problem
+	// Copy is which of Copies sends of the same event this is, from 1, when
+	// Plan.RepeatEach sends it more than once; both are 0 otherwise.
+	Copy, Copies int
 }
 
 // newEvent labels a body with its id and type.

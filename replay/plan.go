@@ -31,7 +31,14 @@ func (p Plan) Events(sources ...Source) iter.Seq[Event] {
 				if p.NewID {
 					ev = withID(ev, ids.EventID())
 				}
-				for range max(p.RepeatEach, 1) {
+				if p.RepeatEach <= 1 {
+					if !yield(ev) {
+						return
+					}
+					continue
+				}
+				for i := range p.RepeatEach {
+					ev.Copy, ev.Copies = i+1, p.RepeatEach
 					if !yield(ev) {
 						return
 					}

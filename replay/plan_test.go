@@ -77,6 +77,12 @@ func TestPlanRepeatNewIDShuffle(t *testing.T) {
 		if e.ID != base[i/3].ID || !bytes.Equal(e.Body, base[i/3].Body) {
 			t.Fatalf("repeat %d is not event %d", i, i/3)
 		}
+		if e.Copy != i%3+1 || e.Copies != 3 {
+			t.Fatalf("repeat %d says it is copy %d/%d, want %d/3", i, e.Copy, e.Copies, i%3+1)
+		}
+	}
+	if once := slices.Collect(Plan{RepeatEach: 1}.Events(src)); once[0].Copy != 0 || once[0].Copies != 0 {
+		t.Errorf("an event sent once is copy %d/%d", once[0].Copy, once[0].Copies)
 	}
 
 	fresh := slices.Collect(Plan{NewID: true, RepeatEach: 2, Seed: 5}.Events(src))

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/portant-hooks/portant-hooks/internal/display"
 	"github.com/portant-hooks/portant-hooks/internal/httpx"
@@ -31,16 +32,33 @@ func paint(f func(...string) string, b []byte, s string) []byte {
 // typeWidth fits the longest event type, SIGNATURES_COMPLETED.
 const typeWidth = 20
 
-// appendLine appends the one-line report of r: status, latency, type,
-// the start of the eventId, source, then retries and why it failed.
+// LineWidth is the width of a terminal that does not say: its classic 80
+// columns.
+const LineWidth = 80
+
+// continuation indents what goes wrong with an event when it does not fit
+// on the event's line: under the latency.
+const continuation = "     "
+
+// appendLine appends the report of r: status, latency, type, the start of
+// the eventId, the source, which copy it was (--repeat-each) and, after
+// retries, the attempts and the time they took all told; then what went
+// wrong: why no whole answer came, or the readable start of a non-2xx one.
+// That last part goes on a line of its own, indented, when the line would
+// be wider than width columns (a terminal's; 0 for no limit: one line per
+// event, for a pipe), so that a long source path never pushes it out of
+// view:
 //
-//	200   1.23ms  DOCUMENTS_CREATED     325d36e717d9  captures/0001.json
-//	503  12.40ms  EMAILS_CREATED        eac17961e3ed  <stdin>  2 retries  {"error":"db down"}
-func appendLine(b []byte, r Result, st Styles) []byte {
+//	200   0.87ms  DOCUMENTS_CREATED     325d36e717d9  captures/0001.json
+//	503   12.4ms  EMAILS_CREATED        eac17961e3ed  <stdin>  4 attempts in 1.30s  {"error":"db down"}
+//	500   3.00ms  SIGNATURES_REQUESTED  66de24a8c20f  testdata/events/20261130T224518.123456Z-000001-SIGNATURES_REQUESTED-66de24a8c20f.json
+//	     Error — TypeError: Cannot read properties of undefined (reading 'email') at /app/index.j…
+func appendLine(b []byte, r Result, st Styles, width int) []byte {
 	status, style := "ERR", st.Bad
 	if r.Status > 0 {
 		status = strconv.Itoa(r.Status)
 		switch {
+		case r.Err != nil: // an answer cut off is a failure, whatever it began with
 		case r.Status < 300:
 			style = st.Good
 		case r.Status < 500:
@@ -56,34 +74,55 @@ func appendLine(b []byte, r Result, st Styles) []byte {
 	b = append(b, r.Event.Type...)
 	b = pad(b, typeWidth-len(r.Event.Type))
 	b = append(b, "  "...)
-	id := r.Event.ID
+	id := display.Line(r.Event.ID)
 	switch {
 	case id == "":
 		id = "-"
-	case len(id) > 12:
-		id = id[:12]
+	case utf8.RuneCountInString(id) > 12:
+		id = string([]rune(id)[:12])
 	}
 	b = append(b, id...)
-	b = pad(b, 12-len(id))
+	b = pad(b, 12-utf8.RuneCountInString(id))
 	b = append(b, "  "...)
-	b = append(b, r.Event.Source...)
-	if n := r.Retries(); n > 0 {
+	source := display.Line(r.Event.Source)
+	b = append(b, source...)
+	cols := len(status) + 2 + 7 + 2 + typeWidth + 2 + 12 + 2 + utf8.RuneCountInString(source)
+	extra := func(s string, f func(...string) string) {
 		b = append(b, "  "...)
-		b = paint(st.Faint, b, plural(n, "retry", "retries"))
+		b = paint(f, b, s)
+		cols += 2 + utf8.RuneCountInString(s)
 	}
-	if r.Err != nil {
+	if r.Event.Copies > 1 {
+		extra(fmt.Sprintf("copy %d/%d", r.Event.Copy, r.Event.Copies), st.Faint)
+	}
+	if r.Attempts > 1 {
+		extra(fmt.Sprintf("%d attempts in %s", r.Attempts, appendLatency(nil, r.Elapsed)), st.Faint)
+	}
+	var what string
+	whatStyle := st.Faint
+	switch {
+	case r.Err != nil:
+		what, whatStyle = reason(r.Err), st.Bad
+	case width > 0:
+		what = readableAnswerIn(r, max(width-len(continuation), 20))
+	default:
+		what = readableAnswer(r)
+	}
+	switch {
+	case what == "":
+	case width <= 0 || cols+2+utf8.RuneCountInString(what) <= width:
 		b = append(b, "  "...)
-		b = paint(st.Bad, b, reason(r.Err))
-	} else if ex := readableAnswer(r); ex != "" {
-		b = append(b, "  "...)
-		b = paint(st.Faint, b, ex)
+		b = paint(whatStyle, b, what)
+	default:
+		b = append(b, "\n"+continuation...)
+		b = paint(whatStyle, b, what)
 	}
 	return append(b, '\n')
 }
 
 // reason is why r got no answer, for a person (results made by a Sender
 // are explained already; this covers Results made by hand).
-func reason(err error) string { return httpx.Explain(err, 0).Error() }
+func reason(err error) string { return display.Line(httpx.Explain(err, 0).Error()) }
 
 // answer is what a person needs to see why the handler said no, as it
 // came (for --json): a redirect's Location, or the start of a non-2xx
@@ -98,10 +137,12 @@ func answer(r Result) string {
 	return string(r.Body[:min(len(r.Body), 512)])
 }
 
-// readableAnswer is answer reduced to a readable excerpt for a line: an
-// HTML error page to its title and text, JSON compacted.
-func readableAnswer(r Result) string {
-	const width = 100
+// readableAnswer is answer reduced to a readable excerpt of a line's
+// width: an HTML error page to its title and text, JSON compacted.
+func readableAnswer(r Result) string { return readableAnswerIn(r, 100) }
+
+// readableAnswerIn is readableAnswer in at most width characters.
+func readableAnswerIn(r Result, width int) string {
 	if loc := r.Header.Get("Location"); loc != "" && r.Status >= 300 && r.Status < 400 {
 		return display.Shorten(display.Line(answer(r)), width)
 	}
@@ -147,6 +188,9 @@ type jsonResult struct {
 	OK             bool    `json:"ok"`
 	LatencyMS      float64 `json:"latencyMs"`
 	Attempts       int     `json:"attempts"`
+	ElapsedMS      float64 `json:"elapsedMs"` // all the attempts, and the waits between them
+	Copy           int     `json:"copy,omitempty"`
+	Copies         int     `json:"copies,omitempty"`
 	Error          string  `json:"error,omitempty"`
 	Response       string  `json:"response,omitempty"`
 	SchemaProblems int     `json:"schemaProblems,omitempty"`
@@ -154,11 +198,12 @@ type jsonResult struct {
 
 // appendJSON appends r as one NDJSON line, for --json:
 //
-//	{"seq":1,"source":"a.json","eventId":"…","eventType":"EMAILS_CREATED","status":200,"ok":true,"latencyMs":1.234,"attempts":1}
+//	{"seq":1,"source":"a.json","eventId":"…","eventType":"EMAILS_CREATED","status":200,"ok":true,"latencyMs":1.234,"attempts":1,"elapsedMs":1.234}
 func appendJSON(b []byte, r Result) []byte {
 	j := jsonResult{
 		Seq: r.Seq, Source: r.Event.Source, EventID: r.Event.ID, EventType: string(r.Event.Type),
 		Status: r.Status, OK: r.OK(), LatencyMS: float64(r.Latency.Microseconds()) / 1000, Attempts: r.Attempts,
+		ElapsedMS: float64(r.Elapsed.Microseconds()) / 1000, Copy: r.Event.Copy, Copies: r.Event.Copies,
 		Response: answer(r), SchemaProblems: len(r.Event.Problems),
 	}
 	if r.Err != nil {

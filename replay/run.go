@@ -21,6 +21,10 @@ type Output struct {
 	//	{"seq":1,"source":"a.json","eventId":"…","eventType":"EMAILS_CREATED","status":200,"ok":true,"latencyMs":1.234,"attempts":1}
 	Out  io.Writer
 	JSON bool
+	// Width is the columns Out's lines fit in (a terminal's): what went
+	// wrong with an event goes on a line of its own rather than past them.
+	// 0 means no limit, one line per event (a pipe).
+	Width int
 	// Live flushes Out whenever the results are caught up (a person is
 	// watching a terminal); it is flushed every 100ms in any case.
 	Live bool
@@ -94,7 +98,7 @@ loop:
 			if o.JSON {
 				line = appendJSON(line[:0], r)
 			} else {
-				line = appendLine(line[:0], r, o.OutStyles)
+				line = appendLine(line[:0], r, o.OutStyles, o.Width)
 			}
 			out.Write(line)
 			if o.Live && len(results) == 0 {

@@ -17,13 +17,18 @@ import (
 func TestRunReportsEveryResultAndTheSummary(t *testing.T) {
 	tg := newTarget(t, 200, 503, 200)
 	var out, errOut bytes.Buffer
-	stats, err := Run(context.Background(), newSender(t, tg.URL), slices.Values(examples()[:3]), Output{Out: &out, Err: &errOut})
+	stats, err := Run(context.Background(), newSender(t, tg.URL), slices.Values(examples()[:3]), Output{Out: &out, Err: &errOut, Width: LineWidth})
 	if !errors.Is(err, ErrFailed) || stats.Sent != 3 || stats.OK != 2 || stats.Failed != 1 {
 		t.Fatalf("Run = %+v, %v", stats, err)
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 3 || !strings.HasPrefix(lines[1], "503 ") || !strings.HasSuffix(lines[1], "  "+strings.Repeat("x", 100)) {
+	if len(lines) != 4 || !strings.HasPrefix(lines[1], "503 ") || lines[2] != continuation+strings.Repeat("x", LineWidth-len(continuation)-1)+"…" {
 		t.Errorf("lines:\n%s", out.String())
+	}
+	out.Reset()
+	Run(context.Background(), newSender(t, newTarget(t, 503).URL), slices.Values(examples()[:1]), Output{Out: &out, Width: 300})
+	if line := strings.TrimSpace(out.String()); strings.Count(line, "\n") != 0 || !strings.HasSuffix(line, "  "+strings.Repeat("x", 100)) {
+		t.Errorf("on a wide terminal:\n%s", out.String())
 	}
 	if !strings.Contains(errOut.String(), "sent 3 events to "+tg.URL) || !strings.Contains(errOut.String(), "2 2xx, 1 failed (1× 503)") {
 		t.Errorf("summary:\n%s", errOut.String())
