@@ -11,17 +11,20 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/portant-hooks/portant-hooks/fixtures"
 	"github.com/portant-hooks/portant-hooks/internal/httpx"
 	"github.com/portant-hooks/portant-hooks/internal/journal"
 )
 
 // captureJournal is what one capture directory's journal says: replayable
-// headers by file, and the secret headers that were redacted.
+// headers by file, the secret headers that were redacted, and the files
+// listen could not read as events.
 type captureJournal struct {
-	path    string
-	headers map[string]http.Header
-	secrets map[string]bool
-	missing int // files asked for that have no line
+	path       string
+	headers    map[string]http.Header
+	secrets    map[string]bool
+	unreadable map[string]bool // recorded UNKNOWN and not valid
+	missing    int             // files asked for that have no line
 }
 
 // readJournal reads the journal of the capture directory dir. Lines that a
@@ -36,7 +39,7 @@ func readJournal(dir string) (*captureJournal, error) {
 		return nil, err
 	}
 	defer f.Close()
-	j := &captureJournal{path: path, headers: map[string]http.Header{}, secrets: map[string]bool{}}
+	j := &captureJournal{path: path, headers: map[string]http.Header{}, secrets: map[string]bool{}, unreadable: map[string]bool{}}
 	for l, err := range journal.Lines(f) {
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %v", path, err)
@@ -59,6 +62,9 @@ func (j *captureJournal) add(rec journal.Record) {
 	}
 	h, secrets := httpx.Replayable(rec.Headers)
 	j.headers[rec.File] = h
+	if rec.Type == fixtures.Unknown && !rec.Valid {
+		j.unreadable[rec.File] = true
+	}
 	for _, s := range secrets {
 		j.secrets[s] = true
 	}
@@ -79,8 +85,9 @@ func newJournals(warn func(string)) *journals {
 	return &journals{byDir: map[string]*captureJournal{}, noLog: map[string]bool{}, warn: warn}
 }
 
-// headersFor returns the captured headers of the file at path, or nil.
-func (js *journals) headersFor(path string) (http.Header, error) {
+// of returns the journal of the directory of path, read once; nil when
+// there is none.
+func (js *journals) of(path string) (*captureJournal, error) {
 	dir := filepath.Dir(path)
 	j, ok := js.byDir[dir]
 	if !ok && !js.noLog[dir] {
@@ -95,8 +102,22 @@ func (js *journals) headersFor(path string) (http.Header, error) {
 			js.byDir[dir] = j
 		}
 	}
-	if j == nil {
-		return nil, nil
+	return j, nil
+}
+
+// recordedUnreadable reports whether the journal beside the file at path
+// records it as a body listen could not read as an event. A journal that
+// cannot be read records nothing.
+func (js *journals) recordedUnreadable(path string) bool {
+	j, err := js.of(path)
+	return err == nil && j != nil && j.unreadable[filepath.Base(path)]
+}
+
+// headersFor returns the captured headers of the file at path, or nil.
+func (js *journals) headersFor(path string) (http.Header, error) {
+	j, err := js.of(path)
+	if err != nil || j == nil {
+		return nil, err
 	}
 	h, ok := j.headers[filepath.Base(path)]
 	if !ok {

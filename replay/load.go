@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
 	"github.com/portant-hooks/portant-hooks/internal/inputs"
+	"github.com/portant-hooks/portant-hooks/internal/journal"
 )
 
 // LoadOptions say how saved events are read.
@@ -43,12 +45,18 @@ func (e *SourceError) Error() string {
 
 func (e *SourceError) Unwrap() error { return e.Err }
 
-// Load reads the files at paths in order, "-" being stdin. A file holds
-// one JSON value (sent byte for byte, whitespace included) or several
-// (NDJSON, `generate --compact` output: each value is an event named
-// file:line). Nothing is sent from a set of sources with an error in any of
-// them: the error joins one *SourceError per bad source.
-func Load(paths []string, stdin io.Reader, opts LoadOptions) (Events, error) {
+// Load reads the inputs in order (inputs.Expand lists them), stdin from
+// stdin. A file holds one JSON value (sent byte for byte, whitespace
+// included) or several (NDJSON, `generate --compact` output: each value is
+// an event named file:line). Nothing is sent from a set of sources with an
+// error in any of them: the error joins one *SourceError per bad source.
+//
+// A file found in a capture directory that is not JSON, and that the
+// directory's journal records as a capture listen could not read as an
+// event, is passed over: a capture tool keeps whatever arrived, and one
+// such body must not stop the directory being replayed. Warn is told once
+// which were; named on its own, such a file is an error as any other.
+func Load(ins []inputs.Input, stdin io.Reader, opts LoadOptions) (Events, error) {
 	v := opts.Validator
 	if v == nil {
 		var err error
@@ -56,16 +64,13 @@ func Load(paths []string, stdin io.Reader, opts LoadOptions) (Events, error) {
 			return nil, err
 		}
 	}
-	var js *journals
-	if opts.WithHeaders {
-		js = newJournals(opts.Warn)
-	}
+	js := newJournals(opts.Warn)
 	var (
-		events Events
-		errs   []error
+		events  Events
+		errs    []error
+		skipped []string // non-JSON captures passed over
 	)
-	for _, path := range paths {
-		in := inputs.FromArg(path)
+	for _, in := range ins {
 		doc, err := in.Read(stdin)
 		if err != nil {
 			errs = append(errs, &SourceError{Name: in.Name, Err: errors.Unwrap(err)})
@@ -73,12 +78,16 @@ func Load(paths []string, stdin io.Reader, opts LoadOptions) (Events, error) {
 		}
 		values, serr := splitValues(doc, v)
 		if serr != nil {
+			if in.Found && js.recordedUnreadable(in.Path) {
+				skipped = append(skipped, in.Name)
+				continue
+			}
 			serr.Name = in.Name
 			errs = append(errs, serr)
 			continue
 		}
 		var header map[string][]string
-		if js != nil {
+		if opts.WithHeaders {
 			switch h, err := headerFor(js, in, opts.Warn); {
 			case err != nil:
 				errs = append(errs, &SourceError{Name: in.Name, Err: err})
@@ -110,13 +119,37 @@ func Load(paths []string, stdin io.Reader, opts LoadOptions) (Events, error) {
 			events = append(events, ev)
 		}
 	}
-	if js != nil {
+	if opts.WithHeaders {
 		js.done()
 	}
-	if len(errs) > 0 {
+	if len(skipped) > 0 && opts.Warn != nil {
+		opts.Warn(skippedCaptures(skipped))
+	}
+	switch {
+	case len(errs) > 0:
 		return nil, errors.Join(errs...)
+	case len(events) == 0 && len(skipped) > 0:
+		return nil, fmt.Errorf("nothing to send: every file is a capture that is not JSON (%s)", skippedNames(skipped))
 	}
 	return events, nil
+}
+
+// skippedCaptures is the one warning about the non-JSON captures Load
+// passed over.
+func skippedCaptures(names []string) string {
+	what := "1 capture that is not JSON"
+	if len(names) > 1 {
+		what = strconv.Itoa(len(names)) + " captures that are not JSON"
+	}
+	return fmt.Sprintf("skipped %s, as %s records (%s): name one to see where it stops being JSON", what, journal.Name, skippedNames(names))
+}
+
+func skippedNames(names []string) string {
+	const shown = 3
+	if len(names) <= shown {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:shown], ", ") + fmt.Sprintf(" and %d more", len(names)-shown)
 }
 
 func headerFor(js *journals, in inputs.Input, warn func(string)) (map[string][]string, error) {

@@ -34,11 +34,7 @@ func load(t *testing.T, args []string, stdin string, opts LoadOptions) (Events, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	var paths []string
-	for _, in := range ins {
-		paths = append(paths, in.Arg())
-	}
-	return Load(paths, strings.NewReader(stdin), opts)
+	return Load(ins, strings.NewReader(stdin), opts)
 }
 
 func TestLoadKeepsBytesAndOrder(t *testing.T) {
@@ -199,6 +195,39 @@ func TestLoadWithHeaders(t *testing.T) {
 	}
 }
 
+func TestLoadSkipsTheNonJSONCapturesOfADirectory(t *testing.T) {
+	event := string(fixtures.Example(fixtures.EmailsCreated))
+	lines := `{"seq":1,"file":"0001.json","eventType":"EMAILS_CREATED","valid":true}
+{"seq":2,"file":"0002-UNKNOWN.json","eventType":"UNKNOWN","valid":false,"problems":[{"line":1,"column":1,"message":"not valid JSON"}]}
+{"seq":3,"file":"0003-UNKNOWN.json","eventType":"UNKNOWN","valid":false}
+`
+	dir := writeFiles(t, map[string]string{
+		"0001.json": event, "0002-UNKNOWN.json": "hello=world", "0003-UNKNOWN.json": "", journal.Name: lines,
+		"plain/bad.json": "{", // no journal: an error as ever
+	})
+	var warnings []string
+	warn := func(s string) { warnings = append(warnings, s) }
+	evs, err := load(t, []string{dir + "/*.json"}, "", LoadOptions{Warn: warn})
+	if err != nil || len(evs) != 1 || evs[0].Source != filepath.Join(dir, "0001.json") {
+		t.Fatalf("Load = %v, %v", evs, err)
+	}
+	want := "skipped 2 captures that are not JSON, as events.ndjson records (" + filepath.Join(dir, "0002-UNKNOWN.json") + ", " + filepath.Join(dir, "0003-UNKNOWN.json") + "): name one to see where it stops being JSON"
+	if len(warnings) != 1 || warnings[0] != want {
+		t.Errorf("warnings %q, want one: %q", warnings, want)
+	}
+	// Named on its own, it is an error, as is a non-JSON file without a journal.
+	for _, arg := range []string{filepath.Join(dir, "0002-UNKNOWN.json"), filepath.Join(dir, "plain")} {
+		if _, err := load(t, []string{arg}, "", LoadOptions{Warn: warn}); err == nil || !strings.Contains(err.Error(), ":1:") {
+			t.Errorf("%s: %v, want where it stops being JSON", arg, err)
+		}
+	}
+	// Nothing left to send is an error too.
+	only := writeFiles(t, map[string]string{"0002-UNKNOWN.json": "x", journal.Name: lines})
+	if _, err := load(t, []string{only}, "", LoadOptions{}); err == nil || !strings.Contains(err.Error(), "nothing to send") {
+		t.Errorf("only non-JSON captures: %v", err)
+	}
+}
+
 func FuzzLoad(f *testing.F) {
 	for _, s := range []string{"{}", "{\"a\":1}\n{\"b\":2}\n", "", "{", "\xef\xbb\xbf{}", "[1] 2 \"x\"", "{\"a\":1}x", string(fixtures.Example(fixtures.EmailsCreated))} {
 		f.Add([]byte(s))
@@ -208,7 +237,7 @@ func FuzzLoad(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, doc []byte) {
-		evs, err := Load([]string{"-"}, bytes.NewReader(doc), LoadOptions{Validator: v})
+		evs, err := Load([]inputs.Input{inputs.FromArg("-")}, bytes.NewReader(doc), LoadOptions{Validator: v})
 		if err != nil {
 			var se *SourceError
 			if !errors.As(err, &se) {

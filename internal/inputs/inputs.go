@@ -28,6 +28,10 @@ type Input struct {
 	// or "<stdin>".
 	Name string
 	Path string // "" for stdin
+	// Found says the file was found in a directory or by a glob, rather
+	// than named: a command may pass over some of those that a file named
+	// on purpose would be an error for.
+	Found bool
 	// Err is set for a directory under an argument that could not be
 	// read: what it holds is unknown, and the rest is listed all the same.
 	Err error
@@ -149,7 +153,7 @@ func walk(fsys fs.FS, root string, want func(rel string, isDir bool) (descend, t
 		case d.IsDir() && !descend:
 			return fs.SkipDir
 		case !d.IsDir() && take:
-			found = append(found, Input{Name: p, Path: p})
+			found = append(found, Input{Name: p, Path: p, Found: true})
 		}
 		return nil
 	})

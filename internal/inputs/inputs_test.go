@@ -67,6 +67,24 @@ func TestExpand(t *testing.T) {
 	}
 }
 
+func TestExpandSaysWhatWasFound(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	touch(t, ".", "d/a.json", "one.json")
+	got, err := Expand([]string{"one.json", "d", "*.json", "-"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []bool
+	for _, in := range got {
+		found = append(found, in.Found)
+	}
+	// one.json is named first, so the glob's match of it is the same input.
+	if want := []bool{false, true, false}; !slices.Equal(found, want) {
+		t.Errorf("%q found %v, want %v", names(got), found, want)
+	}
+}
+
 func TestExpandSaysWhatMatchedNothing(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
