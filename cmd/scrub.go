@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
+	"github.com/portant-hooks/portant-hooks/internal/journal"
 	"github.com/spf13/cobra"
 )
 
@@ -22,9 +23,12 @@ and its URL stay matched), and nothing else changes: key order, key spelling
 and formatting are kept, so the event still validates.
 
 One file goes to standard output. With --out DIR every file is written there
-under the same name (a directory's layout is kept; its events.ndjson journal,
-which holds headers and addresses, is not copied). The input is never
-overwritten unless you pass --in-place.`,
+(a directory's layout is kept) under its name with the new eventId in place
+of the old one, and beside them an events.ndjson journal for them, from the
+inputs' journal: the captured headers with their secrets redacted and ids
+rewritten as in the bodies, without the client's address or the handler's
+answer, so that "send DIR --with-headers" replays them as they came. The
+input is never overwritten unless you pass --in-place.`,
 		Example: `  portant-hooks scrub portant-events/20260101T100000.000000Z-000001-EMAILS_CREATED-eac17961e3ed.json
   portant-hooks scrub portant-events/ --out testdata/events/
   portant-hooks scrub captured.json --seed 7 > fixtures/signed.json
@@ -35,6 +39,7 @@ overwritten unless you pass --in-place.`,
 				opts.Seed = rand.Uint64()
 			}
 			opts.Stdin, opts.Stdout, opts.Stderr = f.IO.In, f.IO.Out, f.IO.Err
+			opts.Journal = journal.WriteScrubbed
 			var usage *fixtures.ScrubUsageError
 			switch err := fixtures.ScrubFiles(args, opts); {
 			case errors.As(err, &usage):
@@ -46,7 +51,7 @@ overwritten unless you pass --in-place.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&opts.Out, "out", "o", "", "write the scrubbed files into this directory, under the same names")
+	fl.StringVarP(&opts.Out, "out", "o", "", "write the scrubbed files into this directory, named after their new eventIds, with a journal of their headers")
 	fl.Uint64Var(&opts.Seed, "seed", 0, "random seed, for the same replacements every time (default: random)")
 	fl.BoolVar(&opts.InPlace, "in-place", false, "overwrite each input with its scrubbed version")
 	_ = cmd.MarkFlagDirname("out")
