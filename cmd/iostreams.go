@@ -12,11 +12,11 @@ import (
 // IOStreams are the streams a command reads and writes, and whether each
 // takes colour. Data goes to Out; banners, progress and warnings to Err.
 type IOStreams struct {
-	In       io.Reader
-	Out      io.Writer
-	Err      io.Writer
-	OutTTY   bool
-	ErrTTY   bool
+	In     io.Reader
+	Out    io.Writer
+	Err    io.Writer
+	OutTTY bool
+	ErrTTY bool
 	// OutWidth is the width of Out's terminal in columns, 0 when Out is not
 	// a terminal (or does not say).
 	OutWidth int
