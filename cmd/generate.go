@@ -50,9 +50,9 @@ The same --seed gives the same bytes.`,
 	fl := cmd.Flags()
 	fl.IntVarP(&opts.Count, "count", "n", 1, "events per type")
 	fl.Uint64Var(&opts.Seed, "seed", 0, "random seed, for the same events every time (default: random)")
-	fl.StringVar(&casing, "casing", "", "key spelling: camel or snake (default: as the vendor's examples)")
+	fl.StringVar(&casing, "casing", "", "key spelling: camel, snake, or mixed for one picked per event (default: as the vendor's examples)")
 	fl.StringVarP(&opts.Out, "out", "o", "", "write one file per event into this directory instead of printing")
 	fl.BoolVar(&opts.Compact, "compact", false, "print one event per line (NDJSON)")
-	_ = cmd.RegisterFlagCompletionFunc("casing", cobra.FixedCompletions([]string{"camel", "snake"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("casing", cobra.FixedCompletions(fixtures.CasingNames, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }

@@ -88,7 +88,7 @@ the environment (PORTANT_HOOKS_SEND_TO).`,
 	fl.StringVar(&opts.typ, "type", "", "send synthetic events of this type (or several, comma-separated, or all)")
 	fl.IntVarP(&opts.count, "count", "n", 1, "events per type with --type; times over the saved events otherwise")
 	fl.Uint64Var(&opts.seed, "seed", 0, "random seed for synthetic events, --new-id and --shuffle (default: random)")
-	fl.StringVar(&opts.casing, "casing", "", "key spelling of synthetic events: camel or snake (default: as the vendor's examples)")
+	fl.StringVar(&opts.casing, "casing", "", "key spelling of synthetic events: camel, snake, or mixed for one picked per event (default: as the vendor's examples)")
 	fl.StringArrayVar(&opts.sets, "set", nil, "change a field before sending: PATH=VALUE (repeatable)")
 	fl.BoolVar(&opts.newID, "new-id", false, "give every event a fresh eventId (to get past a handler's deduplication)")
 	fl.IntVar(&opts.repeatEach, "repeat-each", 1, "send every event N times in a row with the same eventId")
@@ -102,7 +102,7 @@ the environment (PORTANT_HOOKS_SEND_TO).`,
 	fl.BoolVar(&opts.json, "json", false, "print one NDJSON result per event on stdout, nothing else")
 	fl.BoolVar(&opts.dryRun, "dry-run", false, "print the requests that would be sent, send nothing")
 	_ = cmd.RegisterFlagCompletionFunc("type", cobra.FixedCompletions(append(fixtures.TypeNames(), "all"), cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.RegisterFlagCompletionFunc("casing", cobra.FixedCompletions([]string{"camel", "snake"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("casing", cobra.FixedCompletions(fixtures.CasingNames, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
