@@ -29,6 +29,10 @@ type Event struct {
 	// Problems are the places where Body breaks the schema; such an event
 	// is sent anyway (testing a handler's error path is a reason to send).
 	Problems []fixtures.Problem
+	// Item is the 1-based source item of a workflow run the event belongs
+	// to, 0 outside one: a workflow sends one item's events one after the
+	// other, whatever the concurrency.
+	Item int
 }
 
 // newEvent labels a body with its id and type.
