@@ -1,0 +1,120 @@
+package replay
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/portant-hooks/portant-hooks/fixtures"
+)
+
+func TestBodyTraits(t *testing.T) {
+	long := strings.Repeat("x", fixtures.LongName)
+	for _, tc := range []struct {
+		name      string
+		body      string
+		has, lack []Trait
+	}{
+		{"documented requested", string(fixtures.Example(fixtures.SignaturesRequested)),
+			[]Trait{TraitSignaturesRequested, TraitSignatures, TraitCamelEnvelope, TraitSnakeSignatureURL, TraitCamelKey, TraitSnakeKey},
+			[]Trait{TraitRecipients, TraitUnknownFields, TraitNonASCII, TraitSnakeEnvelope, TraitNotEvent}},
+		{"documented documents", string(fixtures.Example(fixtures.DocumentsCreated)),
+			[]Trait{TraitDocumentsCreated, TraitDocuments, TraitCamelKey}, []Trait{TraitSnakeKey, TraitSignatures}},
+		{"snake envelope", `{"data":{"emails":[{"to":"a@example.com","subject":"s","messageId":"1"},{"to":"b@example.com","subject":"s","messageId":"2"}]},"event_id":"x","event_type":"EMAILS_CREATED"}`,
+			[]Trait{TraitEmailsCreated, TraitEmails, TraitSnakeEnvelope, TraitCamelMessageID, TraitSnakeKey, TraitCamelKey}, []Trait{TraitCamelEnvelope, TraitSnakeMessageID}},
+		{"mixed recipients", `{"data":{"documents":[],"recipients":[{"email":"a@example.com","order":1,"status":"COMPLETED","signatureUrl":"u"},{"email":"b@example.com","order":2,"status":"COMPLETED","signature_url":"u"}]},"eventId":"x","eventType":"SIGNATURES_COMPLETED"}`,
+			[]Trait{TraitRecipients, TraitCamelSignatureURL, TraitSnakeSignatureURL}, []Trait{TraitDocuments}},
+		{"extras and text", `{"data":{"documents":[{"id":"1","url":"u","name":"عقد ` + long + `","mimetype":"application/pdf","color":"red"}]},"eventId":"x","eventType":"DOCUMENTS_CREATED"}`,
+			[]Trait{TraitUnknownFields, TraitNonASCII, TraitRTL, TraitLong}, []Trait{TraitDocuments}},
+		{"escaped unicode", `{"data":{"documents":[{"id":"1","url":"u","name":"Zo\u00eb","mimetype":"application/pdf"}]},"eventId":"x","eventType":"DOCUMENTS_CREATED"}`,
+			[]Trait{TraitNonASCII}, []Trait{TraitRTL, TraitLong}},
+		{"empty", " \n", []Trait{TraitEmpty, TraitNotEvent}, []Trait{TraitNotJSON}},
+		{"not JSON", "<xml/>", []Trait{TraitNotJSON, TraitNotEvent}, []Trait{TraitEmpty}},
+		{"not Portant", `{"hello":"world"}`, []Trait{TraitNotPortant, TraitNotEvent}, []Trait{TraitNotJSON}},
+		{"unknown type", `{"data":{},"eventId":"x","eventType":"INVOICE_PAID"}`, []Trait{TraitNotPortant}, nil},
+	} {
+		got, _, _ := BodyTraits([]byte(tc.body))
+		for _, tr := range tc.has {
+			if !got.Has(tr) {
+				t.Errorf("%s: lacks %q; has %s", tc.name, tr, got)
+			}
+		}
+		for _, tr := range tc.lack {
+			if got.Has(tr) {
+				t.Errorf("%s: has %q", tc.name, tr)
+			}
+		}
+	}
+}
+
+func TestSequenceTraits(t *testing.T) {
+	g := fixtures.NewGenerator(1, "")
+	item := g.Item([]fixtures.Block{fixtures.BlockSignature}, fixtures.Shape{})
+	req, done := item[0], item[1]
+	var q Sequence
+	if got := q.Next(done); got != Traits(0).With(TraitCompletedFirst) {
+		t.Errorf("completion first: %s", got)
+	}
+	if got := q.Next(req); got != 0 {
+		t.Errorf("its request: %s", got)
+	}
+	if got := q.Next(done); got != Traits(0).With(TraitRepeat) {
+		t.Errorf("completion again, after its request: %s", got)
+	}
+	var fresh Sequence
+	fresh.Next(req)
+	if got := fresh.Next(done); got != 0 {
+		t.Errorf("completion after its request: %s", got)
+	}
+}
+
+func TestSharedTraits(t *testing.T) {
+	some := func(ts ...Trait) Traits { return Traits(0).With(ts...) }
+	var tally Tally
+	// Three failures with 2+ recipients, two of them right-to-left; passes
+	// without either.
+	tally.Add(some(TraitSignaturesRequested, TraitSignatures, TraitRecipients, TraitRTL, TraitNonASCII), true)
+	tally.Add(some(TraitSignaturesCompleted, TraitSignatures, TraitRecipients, TraitRTL, TraitNonASCII), true)
+	tally.Add(some(TraitSignaturesCompleted, TraitSignatures, TraitRecipients, TraitCamelKey), true)
+	tally.Add(some(TraitSignaturesCompleted, TraitSignatures, TraitCamelKey), false)
+	tally.Add(some(TraitSignaturesRequested, TraitSignatures, TraitCamelKey), false)
+	sh := tally.Shared()
+	if !slices.Equal(sh.All, []Trait{TraitRecipients}) {
+		t.Errorf("All = %v", sh.All)
+	}
+	if !slices.Equal(sh.Only, []Finding{{TraitRTL, 2}}) {
+		t.Errorf("Only = %v", sh.Only)
+	}
+	if !slices.Equal(sh.Types, []Trait{TraitSignatures}) {
+		t.Errorf("Types = %v", sh.Types)
+	}
+	want := []string{
+		"all 3 failures have 2+ recipients; none of the 2 passing cases has",
+		"every case with right-to-left text failed (2 of the 3 failures)",
+	}
+	if got := sh.Lines("case"); !slices.Equal(got, want) {
+		t.Errorf("Lines:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	// A narrow trait hides the broad one it implies.
+	var narrow Tally
+	narrow.Add(some(TraitSnakeEnvelope, TraitSnakeKey, TraitDocumentsCreated), true)
+	narrow.Add(some(TraitCamelEnvelope, TraitCamelKey, TraitDocumentsCreated), false)
+	if sh := narrow.Shared(); !slices.Equal(sh.All, []Trait{TraitSnakeEnvelope}) {
+		t.Errorf("All = %v, want the narrow trait alone", sh.All)
+	}
+
+	var none, allFailed, noTrait Tally
+	if none.Add(some(TraitEmailsCreated), false); none.Shared().Lines("event") != nil {
+		t.Error("nothing failed, yet lines")
+	}
+	allFailed.Add(some(TraitEmailsCreated), true)
+	if got := allFailed.Shared().Lines("event"); len(got) != 1 || !strings.Contains(got[0], "every event failed") {
+		t.Errorf("all failed: %q", got)
+	}
+	noTrait.Add(some(TraitEmailsCreated), true)
+	noTrait.Add(some(TraitEmailsCreated), false)
+	if got := noTrait.Shared().Lines("event"); len(got) != 1 || !strings.Contains(got[0], "no trait sets the failures apart") {
+		t.Errorf("no trait: %q", got)
+	}
+}
