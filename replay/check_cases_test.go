@@ -66,7 +66,7 @@ func TestCheckSuiteCases(t *testing.T) {
 // handler with that one bug fails exactly there, and the report names it.
 func TestCheckSuiteIsolatesTraits(t *testing.T) {
 	want := map[Trait][]string{
-		TraitSnakeEnvelope: {"spelling/event_id/documents_created", "spelling/event_id/emails_created", "spelling/event_id/signatures_requested", "spelling/event_id/signatures_completed"},
+		TraitSnakeEnvelope:  {"spelling/event_id/documents_created", "spelling/event_id/emails_created", "spelling/event_id/signatures_requested", "spelling/event_id/signatures_completed"},
 		TraitCamelMessageID: {"spelling/messageId/emails_created"},
 		TraitDocuments:      {"shape/documents"},
 		TraitRecipients:     {"shape/recipients"},
