@@ -243,7 +243,7 @@ func TestServeAnswers503WhenBodiesInFlightFillTheBudget(t *testing.T) {
 func TestServeRefusesAnInFlightLimitBelowTheBodyLimit(t *testing.T) {
 	var se *StartError
 	err := Serve(context.Background(), Config{Dir: t.TempDir(), MaxBody: 2 << 20, MaxInFlight: 1 << 20})
-	if !errors.As(err, &se) || !strings.Contains(err.Error(), "in-flight limit 1 MiB is below the body limit 2 MiB") {
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), "--max-in-flight 1 MiB is below --max-body 2 MiB") {
 		t.Errorf("Serve = %v, want a StartError naming both limits", err)
 	}
 	cfg := Config{MaxBody: 64 << 20}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
+	"github.com/portant-hooks/portant-hooks/internal/httpx"
 )
 
 // Format is how the terminal shows each event.
@@ -82,9 +83,11 @@ type Config struct {
 	Delay    time.Duration // wait this long before answering
 	FailRate float64       // percent of saved events answered 500
 
-	ForwardTo      string            // forward each saved event to this URL and answer with its answer
-	ForwardTimeout time.Duration     // for one forwarded request
-	Transport      http.RoundTripper // for forwarding; default a clone of http.DefaultTransport
+	// ForwardTo, when set, is a handler's URL (httpx.ParseTarget:
+	// "localhost:3000/hook" works): each saved event is forwarded to it,
+	// and answered with its answer.
+	ForwardTo      string
+	ForwardTimeout time.Duration // for one forwarded request
 
 	Format      Format
 	Out         io.Writer // events (the data)
@@ -167,28 +170,50 @@ func (c *Config) setDefaults() {
 	}
 }
 
-// check reports a Config that cannot work, before anything starts.
-func (c *Config) check() error {
+// ConfigError is a Config that cannot work. Its message names the setting
+// as listen's flag does (--status, --forward-to, ...), and says what would.
+type ConfigError struct{ msg string }
+
+func (e *ConfigError) Error() string { return e.msg }
+
+func configErrorf(format string, args ...any) error {
+	return &ConfigError{fmt.Sprintf(format, args...)}
+}
+
+// Check reports a Config that cannot work, as a *ConfigError, before
+// anything starts; zero fields stand for their defaults. Serve checks its
+// Config too; listen calls Check first to show a usage error.
+func (c Config) Check() error {
+	if c.ForwardTimeout < 0 {
+		return configErrorf("--forward-timeout %s is negative", c.ForwardTimeout)
+	}
+	c.setDefaults()
 	if _, err := ParseFormat(string(c.Format)); err != nil {
-		return err
+		return configErrorf("--format: %v", err)
 	}
-	if c.Status < 200 || c.Status > 599 {
-		return fmt.Errorf("status %d is not an HTTP status to answer with: use 200 to 599", c.Status)
+	switch {
+	case c.Listener == nil && (c.Port < 0 || c.Port > 65535):
+		return configErrorf("--port %d is not a port: use 1 to 65535, or 0 for a free one", c.Port)
+	case c.Status < 200 || c.Status > 599:
+		return configErrorf("--status %d is not a status to answer with: use 200 to 599", c.Status)
+	case c.FailRate < 0 || c.FailRate > 100:
+		return configErrorf("--fail-rate %g is not a percentage: use 0 to 100", c.FailRate)
+	case c.MaxInFlight < c.MaxBody:
+		return configErrorf("--max-in-flight %s is below --max-body %s: a body that large could never be read", formatSize(c.MaxInFlight), formatSize(c.MaxBody))
+	case c.Delay < 0:
+		return configErrorf("--delay %s is negative", c.Delay)
+
+	case !strings.HasPrefix(c.Path, "/"):
+		return configErrorf("--path %q must start with /", c.Path)
+	case !c.NoSave && c.Dir == "":
+		return configErrorf("no directory to save events in: give --dir, or --no-save")
+	case c.ForwardTo == "":
+		return nil
+	case c.Status != http.StatusOK || c.FailRate > 0:
+		return configErrorf("--forward-to answers with the handler's status: it cannot be combined with --status or --fail-rate")
 	}
-	if c.FailRate < 0 || c.FailRate > 100 {
-		return fmt.Errorf("fail rate %g is not a percentage: use 0 to 100", c.FailRate)
-	}
-	if c.MaxInFlight < c.MaxBody {
-		return fmt.Errorf("in-flight limit %s is below the body limit %s: a body that large could never be read", formatSize(c.MaxInFlight), formatSize(c.MaxBody))
-	}
-	if c.Delay < 0 {
-		return fmt.Errorf("delay %s is negative", c.Delay)
-	}
-	if !strings.HasPrefix(c.Path, "/") {
-		return fmt.Errorf("path %q must start with /", c.Path)
-	}
-	if !c.NoSave && c.Dir == "" {
-		return fmt.Errorf("no directory to save events in")
+	if _, err := httpx.ParseTarget(c.ForwardTo); err != nil {
+		return configErrorf("--forward-to: %v", err)
 	}
 	return nil
 }

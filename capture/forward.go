@@ -1,108 +1,109 @@
 package capture
 
 import (
-	"bufio"
-	"bytes"
-	"context"
-	"errors"
-	"fmt"
-	"io"
+	"net"
 	"net/http"
-	"net/http/httputil"
-	"net/url"
+	"strconv"
 	"time"
+
+	"github.com/portant-hooks/portant-hooks/internal/httpx"
+	"github.com/portant-hooks/portant-hooks/replay"
 )
 
-// bodyStartLen is how much of the handler's answer is kept to show.
+// bodyStartLen is how much of the handler's answer the journal keeps to show.
 const bodyStartLen = 200
+
+// forwardBodyMax is how much of the handler's answer goes back to the
+// sender. The answer is read whole before anything is written back, so that
+// the event is journalled with it first; a webhook's answer is small, and
+// Portant does not read it, so more than this is cut off.
+const forwardBodyMax = 1 << 20
+
+// forwardConnections is how many connections to the handler are kept alive
+// for the events that arrive at once.
+const forwardConnections = 32
 
 // forwarder sends each saved event on to a local handler (--forward-to)
 // and answers the sender with the handler's answer.
 type forwarder struct {
-	target    *url.URL
-	transport http.RoundTripper
-	timeout   time.Duration
+	sender *replay.Sender
 }
 
-func newForwarder(raw string, transport http.RoundTripper, timeout time.Duration) (*forwarder, error) {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("forward URL %q is not an http:// or https:// URL with a host, such as http://localhost:3000/webhooks", raw)
+func newForwarder(target string, client *http.Client) (*forwarder, error) {
+	s, err := replay.NewSender(client, target, replay.WithKeepBody(forwardBodyMax))
+	if err != nil {
+		return nil, err
 	}
-	if transport == nil {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.ResponseHeaderTimeout = timeout
-		transport = t
-	}
-	return &forwarder{target: u, transport: transport, timeout: timeout}, nil
+	return &forwarder{sender: s}, nil
 }
 
-// serve forwards body with r's headers (hop-by-hop ones and the listener's
-// own token removed) and copies the handler's status, headers and body to
-// w, or answers 502 when the handler cannot be reached. finish journals
-// rec once the status is known, before anything is written to w.
+// serve forwards body with r's replayable headers (httpx.Replayable: not the
+// hop-by-hop ones, nor the listener's own token) and copies the handler's
+// status, end-to-end headers and body to w, or answers 502 when the handler
+// gave no answer. finish journals rec once the answer is known, before
+// anything is written to w.
 func (f *forwarder) serve(w http.ResponseWriter, r *http.Request, body []byte, rec *Record, finish func(*Record) error) {
-	fw := &Forward{URL: f.target.String()}
+	header, _ := httpx.Replayable(r.Header)
+	if _, ok := header["User-Agent"]; !ok {
+		header["User-Agent"] = []string{""} // as it came: none, not Go's
+	}
+	addForwarded(header, r)
+	res := f.sender.Deliver(r.Context(), replay.Event{Body: body, Header: header})
+
+	fw := &Forward{URL: f.sender.Target(), LatencyMS: millis(res.Latency)}
 	rec.Forward = fw
-	ctx, cancel := context.WithTimeout(r.Context(), f.timeout)
-	defer cancel()
-	start := time.Now()
-	journalFailed := errors.New("journal failed")
-	proxy := &httputil.ReverseProxy{
-		Transport: f.transport,
-		ErrorLog:  discardLog,
-		Rewrite: func(pr *httputil.ProxyRequest) {
-			u := *f.target
-			pr.Out.URL = &u
-			pr.Out.Host = ""
-			pr.Out.Body = io.NopCloser(bytes.NewReader(body))
-			pr.Out.ContentLength = int64(len(body))
-			pr.Out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-			pr.Out.Header.Del(TokenHeader)
-			pr.SetXForwarded()
-		},
-		ModifyResponse: func(resp *http.Response) error {
-			fw.Status = resp.StatusCode
-			fw.LatencyMS = millis(time.Since(start))
-			br := bufio.NewReaderSize(resp.Body, bodyStartLen+16)
-			peek, _ := br.Peek(bodyStartLen)
-			fw.BodyStart = string(peek)
-			resp.Body = readCloser{br, resp.Body}
-			rec.Status = resp.StatusCode
-			if finish(rec) != nil {
-				return journalFailed
-			}
-			return nil
-		},
-		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
-			if errors.Is(err, journalFailed) {
-				http.Error(w, "portant-hooks: the event was saved but not journalled (see the listener's terminal)", http.StatusInternalServerError)
-				return
-			}
-			fw.LatencyMS = millis(time.Since(start))
-			fw.Error = forwardError(err, f.timeout)
-			rec.Status = http.StatusBadGateway
-			_ = finish(rec)
-			http.Error(w, "portant-hooks: could not reach "+fw.URL+": "+fw.Error, http.StatusBadGateway)
-		},
+	if res.Err != nil {
+		fw.Error = res.Err.Error()
+		if r.Context().Err() != nil {
+			fw.Error = "the sender hung up before the handler answered"
+		}
+		rec.Status = http.StatusBadGateway
+		_ = finish(rec)
+		msg := f.sender.Target() + ": " + fw.Error
+		if httpx.Unreachable(res.Err) {
+			msg = "could not reach " + msg
+		}
+		http.Error(w, "portant-hooks: "+msg, http.StatusBadGateway)
+		return
 	}
-	proxy.ServeHTTP(w, r.WithContext(ctx))
+	fw.Status = res.Status
+	fw.BodyStart = string(res.Body[:min(len(res.Body), bodyStartLen)])
+	rec.Status = res.Status
+	if finish(rec) != nil {
+		http.Error(w, "portant-hooks: the event was saved but not journalled (see the listener's terminal)", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	for name, vs := range httpx.EndToEnd(res.Header) {
+		h[name] = vs
+	}
+	if len(res.Body) > 0 {
+		h.Set("Content-Length", strconv.Itoa(len(res.Body)))
+	}
+	w.WriteHeader(res.Status)
+	_, _ = w.Write(res.Body)
 }
 
-type readCloser struct {
-	io.Reader
-	io.Closer
-}
-
-func forwardError(err error, timeout time.Duration) string {
-	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Sprintf("no answer within %s", timeout)
+// addForwarded says who the event came from, as a reverse proxy does: the
+// sender's address appended to X-Forwarded-For, and the host and scheme it
+// asked for unless a tunnel in front said so already.
+func addForwarded(h http.Header, r *http.Request) {
+	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		if prior := h.Get("X-Forwarded-For"); prior != "" {
+			ip = prior + ", " + ip
+		}
+		h.Set("X-Forwarded-For", ip)
 	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
+	if h.Get("X-Forwarded-Host") == "" {
+		h.Set("X-Forwarded-Host", r.Host)
 	}
-	return unwrapNet(err).Error()
+	if h.Get("X-Forwarded-Proto") == "" {
+		proto := "http"
+		if r.TLS != nil {
+			proto = "https"
+		}
+		h.Set("X-Forwarded-Proto", proto)
+	}
 }
 
 func millis(d time.Duration) float64 {

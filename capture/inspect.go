@@ -11,13 +11,13 @@ import (
 	"log"
 	"net"
 	"net/http"
-	"net/netip"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
+	"github.com/portant-hooks/portant-hooks/internal/httpx"
 )
 
 // DefaultInspectAddr is where listen serves the inspector unless told otherwise.
@@ -70,11 +70,11 @@ func NewInspector(cfg InspectorConfig) (*Inspector, error) {
 	if cfg.Dir == "" {
 		return nil, errors.New("inspector: no store dir")
 	}
+	if u, err := httpx.ParseTarget(cfg.ForwardTo); err == nil {
+		cfg.ForwardTo = u.String() // shown as it is sent to: http://localhost:3000/hook
+	}
 	if cfg.Client == nil {
-		cfg.Client = &http.Client{
-			Timeout:       10 * time.Second,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
+		cfg.Client = httpx.NewClient(httpx.ClientOptions{Timeout: 10 * time.Second})
 	}
 	if cfg.Validator == nil {
 		v, err := fixtures.NewValidator(fixtures.Options{})
@@ -110,7 +110,7 @@ func ListenInspector(addr string) (net.Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("inspector address %q: %w (use HOST:PORT, e.g. %s)", addr, err, DefaultInspectAddr)
 	}
-	if !loopbackName(host) {
+	if !httpx.IsLoopback(host) {
 		return nil, fmt.Errorf("inspector address %q is not loopback: the inspector only listens on localhost, 127.0.0.1 or [::1]", addr)
 	}
 	ln, err := net.Listen("tcp", addr)
@@ -221,17 +221,7 @@ func allowedHost(hostHeader, port string) bool {
 			return false
 		}
 	}
-	return p == port && loopbackName(host)
-}
-
-// loopbackName is true for localhost and literal loopback IPs: names that
-// no DNS answer can point elsewhere. Zones and other spellings are refused.
-func loopbackName(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.Zone() == "" && ip.IsLoopback()
+	return p == port && httpx.IsLoopback(host)
 }
 
 func noCache(h http.Handler) http.Handler {

@@ -3,16 +3,17 @@ package capture
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
+
+	"github.com/portant-hooks/portant-hooks/internal/httpx"
+	"github.com/portant-hooks/portant-hooks/replay"
 )
 
 // ReplayResult is POST /api/events/{id}/replay: what the handler answered.
@@ -27,112 +28,56 @@ type ReplayResult struct {
 	Body          string `json:"body"`
 	BodyTruncated bool   `json:"bodyTruncated,omitempty"`
 	Error         string `json:"error,omitempty"` // why no answer came
+	// SkippedHeaders were redacted at capture, so they could not be sent.
+	SkippedHeaders []string `json:"skippedHeaders,omitempty"`
 }
 
-const (
-	replayBodyShown = 64 << 10 // of the response, for the page
-	replayDrainMax  = 4 << 20  // read and dropped so the connection can be reused
-)
+// replayBodyShown is how much of the answer the page shows.
+const replayBodyShown = 64 << 10
 
 // curlPlaceholderURL stands in for the handler in a curl command when no
 // target is known yet.
 const curlPlaceholderURL = "http://localhost:3000/webhook"
 
-// replayTarget checks a URL typed in or given with --forward-to.
+// replayTarget checks a URL typed in or given with --forward-to, as every
+// target is read (httpx.ParseTarget: "localhost:3000/hook" works).
 func replayTarget(s string) (*url.URL, error) {
-	u, err := url.Parse(strings.TrimSpace(s))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("replay target %q is not an http(s) URL: give your handler's address, like %s", s, curlPlaceholderURL)
+	u, err := httpx.ParseTarget(s)
+	if err != nil {
+		return nil, fmt.Errorf("replay target %v", err)
 	}
 	return u, nil
 }
 
-// replayEvent sends a saved event again, as it arrived: same method, body byte
-// for byte, and the recorded headers that make sense to resend.
+// replayEvent sends a saved event again, through the one sender: the body
+// byte for byte, with the recorded headers that may be sent again.
 func replayEvent(ctx context.Context, client *http.Client, rec Record, body []byte, target *url.URL) ReplayResult {
 	res := ReplayResult{To: target.String()}
-	method := rec.Method
-	if method == "" {
-		method = http.MethodPost
-	}
-	req, err := http.NewRequestWithContext(ctx, method, target.String(), bytes.NewReader(body))
+	sender, err := replay.NewSender(client, res.To, replay.WithKeepBody(replayBodyShown))
 	if err != nil {
-		res.Error = fmt.Sprintf("cannot build a %s request to %s: %v", method, target, err)
+		res.Error = err.Error()
 		return res
 	}
-	req.Header = replayHeaders(rec.Headers)
-	start := time.Now()
-	resp, err := client.Do(req)
-	res.LatencyMS = float64(time.Since(start).Microseconds()) / 1000
-	if err != nil {
-		res.Error = describeReplayError(target, err)
+	header, skipped := httpx.Replayable(rec.Headers)
+	slices.Sort(skipped)
+	res.SkippedHeaders = skipped
+	r := sender.Deliver(ctx, replay.Event{Body: body, Header: header})
+	res.LatencyMS = float64(r.Latency.Microseconds()) / 1000
+	if r.Status == 0 {
+		res.Error = res.To + ": " + r.Err.Error()
+		if httpx.Unreachable(r.Err) {
+			res.Error = "could not reach " + res.Error + " (is your handler running there?)"
+		}
 		return res
 	}
-	defer resp.Body.Close()
-	res.Status, res.StatusText = resp.StatusCode, resp.Status
-	res.Headers = resp.Header
-	shown, err := io.ReadAll(io.LimitReader(resp.Body, replayBodyShown+1))
-	if len(shown) > replayBodyShown {
-		shown, res.BodyTruncated = shown[:replayBodyShown], true
+	res.Status, res.StatusText = r.Status, strconv.Itoa(r.Status)+" "+http.StatusText(r.Status)
+	res.Headers = r.Header
+	res.Body, res.BodyTruncated = displayText(r.Body), r.Truncated
+	if r.Err != nil {
+		res.Body += "\n[" + r.Err.Error() + "]"
 	}
-	res.Body = displayText(shown)
-	if err != nil {
-		res.Body += fmt.Sprintf("\n[the response body broke off: %v]", err)
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, replayDrainMax))
 	return res
 }
-
-func describeReplayError(target *url.URL, err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	if ue != nil && ue.Timeout() {
-		return fmt.Sprintf("%s did not answer in time: is the handler stuck?", target)
-	}
-	return fmt.Sprintf("could not reach %s: %v (is your handler running there?)", target, err)
-}
-
-// replayHeaders are the recorded headers worth sending again: not the
-// hop-by-hop ones (they described the old connection), not Host and
-// Content-Length (the new request has its own), not Accept-Encoding (the
-// page wants to read the answer), not the listener's own token, and not a
-// value the listener redacted.
-func replayHeaders(recorded map[string][]string) http.Header {
-	drop := map[string]bool{
-		"Host": true, "Content-Length": true, "Accept-Encoding": true,
-		"Connection": true, "Keep-Alive": true, "Proxy-Connection": true, "Proxy-Authenticate": true,
-		"Proxy-Authorization": true, "Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
-		TokenHeader: true, // the listener's own secret, not the handler's
-	}
-	for name, vs := range recorded {
-		if http.CanonicalHeaderKey(name) == "Connection" {
-			for _, v := range vs {
-				for f := range strings.SplitSeq(v, ",") {
-					drop[http.CanonicalHeaderKey(strings.TrimSpace(f))] = true
-				}
-			}
-		}
-	}
-	out := http.Header{}
-	for name, vs := range recorded {
-		key := http.CanonicalHeaderKey(name)
-		if drop[key] {
-			continue
-		}
-		for _, v := range vs {
-			if !redactedValue(v) {
-				out.Add(key, v)
-			}
-		}
-	}
-	return out
-}
-
-// redactedValue recognises the placeholder the listener journals instead
-// of a secret: resending it would only confuse the handler.
-func redactedValue(v string) bool { return v == Redacted }
 
 // curlInlineMax is the largest body a curl command carries inline; bigger or
 // binary bodies are read from the saved file instead.
@@ -147,7 +92,7 @@ func curlCommand(rec Record, body []byte, path, to string) string {
 		sb.WriteString(" -X " + quoteShell(rec.Method))
 	}
 	sb.WriteString(" " + quoteShell(to))
-	h := replayHeaders(rec.Headers)
+	h, _ := httpx.Replayable(rec.Headers)
 	for _, name := range slices.Sorted(maps.Keys(h)) {
 		for _, v := range h[name] {
 			sb.WriteString(" \\\n  -H " + quoteShell(name+": "+v))

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
+	"github.com/portant-hooks/portant-hooks/internal/httpx"
 )
 
 // ErrAddrInUse is wrapped by the error Serve returns when another program
@@ -40,10 +41,10 @@ func (e *StartError) Unwrap() error { return e.Err }
 // When ctx is done it stops accepting, lets the requests in flight finish,
 // flushes the terminal, prints a summary to Err and returns nil.
 func Serve(ctx context.Context, cfg Config) error {
-	cfg.setDefaults()
-	if err := cfg.check(); err != nil {
+	if err := cfg.Check(); err != nil {
 		return &StartError{err}
 	}
+	cfg.setDefaults()
 	s, err := newServer(cfg)
 	if err != nil {
 		return &StartError{err}
@@ -101,11 +102,13 @@ func newServer(cfg Config) (*server, error) {
 		s.validator = v
 	}
 	if cfg.ForwardTo != "" {
-		f, err := newForwarder(cfg.ForwardTo, cfg.Transport, cfg.ForwardTimeout)
+		client := httpx.NewClient(httpx.ClientOptions{Timeout: cfg.ForwardTimeout, Connections: forwardConnections})
+		f, err := newForwarder(cfg.ForwardTo, client)
 		if err != nil {
 			return nil, err
 		}
 		s.forward = f
+		s.cfg.ForwardTo = f.sender.Target() // as the banner shows it
 	}
 	return s, nil
 }
@@ -399,14 +402,6 @@ func baseURL(host string, addr net.Addr, path string) string {
 		}
 	}
 	return "http://" + net.JoinHostPort(host, port) + path
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func unwrapNet(err error) error {

@@ -498,7 +498,7 @@ func TestServeChecksItsConfig(t *testing.T) {
 		{FailRate: 101, Dir: "x"},
 		{Format: "xml", Dir: "x"},
 		{Path: "hooks", Dir: "x"},
-		{ForwardTo: "localhost:3000", Dir: "x"},
+		{ForwardTo: "ftp://localhost:3000", Dir: "x"},
 		{Delay: -time.Second, Dir: "x"},
 	} {
 		var se *StartError

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
+	"github.com/portant-hooks/portant-hooks/internal/httpx"
 )
 
 // rejectStatuses are the answers to requests that are counted, not saved.
@@ -133,7 +134,7 @@ func writeSummary(cfg Config, s *stats, ran time.Duration, saved bool) {
 func writeBanner(cfg Config, base string) {
 	st := newStyles(cfg.Err, cfg.ColorErr)
 	var b strings.Builder
-	if !isLoopback(cfg.Host) && cfg.Listener == nil {
+	if !httpx.IsLoopback(cfg.Host) && cfg.Listener == nil {
 		fmt.Fprintln(&b, st.bad.Render("Warning:")+" listening on "+cfg.Host+", which other machines can reach: anyone who can reach it can send events"+
 			map[bool]string{true: ".", false: " (require a token with --token)."}[cfg.Token != ""])
 	}

@@ -1,7 +1,12 @@
 package cmd
 
 import (
+	"strings"
+	"unicode"
+
+	"github.com/portant-hooks/portant-hooks/fixtures"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 func newCompletionCmd(f *Factory) *cobra.Command {
@@ -31,4 +36,96 @@ func newCompletionCmd(f *Factory) *cobra.Command {
 			}
 		},
 	}
+}
+
+// registerCompletions makes "no file names" the default: a flag that takes
+// a value and has neither a completion of its own nor a file or directory
+// mark (MarkFlagFilename, MarkFlagDirname) completes nothing, and so does
+// the argument of a command that takes none. Shells otherwise offer the
+// files of the current directory for --to, --port and the like.
+func registerCompletions(root *cobra.Command) {
+	var walk func(*cobra.Command)
+	walk = func(c *cobra.Command) {
+		c.LocalFlags().VisitAll(func(flag *pflag.Flag) {
+			_, marked := flag.Annotations[cobra.BashCompFilenameExt]
+			_, dirs := flag.Annotations[cobra.BashCompSubdirsInDir]
+			if _, has := c.GetFlagCompletionFunc(flag.Name); has || marked || dirs || flag.NoOptDefVal != "" {
+				return // has its own, or takes no value (--strict)
+			}
+			_ = c.RegisterFlagCompletionFunc(flag.Name, cobra.NoFileCompletions)
+		})
+		if c.ValidArgsFunction == nil && len(c.ValidArgs) == 0 && c.Args != nil && c.Args(c, []string{"x"}) != nil {
+			c.ValidArgsFunction = cobra.NoFileCompletions // takes no arguments
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+}
+
+// completeWords completes one of words, matched without regard to case
+// and offered in the case the user started typing: for values the command
+// reads case-insensitively (--casing CAMEL works, so CA<TAB> completes).
+func completeWords(words ...string) cobra.CompletionFunc {
+	return func(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		var out []cobra.Completion
+		for _, w := range words {
+			if hasFoldPrefix(w, toComplete) {
+				out = append(out, inCaseOf(toComplete, w))
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// completeTypes completes an event type in whichever spelling the user
+// started (DOCUMENTS_CREATED, documents_created, documents-created,
+// documents.created: fixtures.ParseType takes them all), with "all" when
+// withAll. With list, a comma-separated list is completed item by item
+// (send --type documents_created,sig<TAB>).
+func completeTypes(withAll, list bool) cobra.CompletionFunc {
+	return func(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		done, current := "", toComplete
+		if i := strings.LastIndexByte(toComplete, ','); list && i >= 0 {
+			done, current = toComplete[:i+1], toComplete[i+1:]
+		}
+		typed := current // the spelling to follow: this item's, else the list's so far
+		if typed == "" {
+			typed = done
+		}
+		sep := "_"
+		if i := strings.IndexAny(typed, "-."); i >= 0 {
+			sep = typed[i : i+1]
+		}
+		names := fixtures.TypeNames()
+		if withAll {
+			names = append(names, "all")
+		}
+		var out []cobra.Completion
+		for _, name := range names {
+			spelt := strings.ReplaceAll(name, "_", sep)
+			if !hasFoldPrefix(spelt, current) {
+				continue
+			}
+			if typed != "" || name == "all" {
+				spelt = inCaseOf(typed, spelt)
+			}
+			out = append(out, done+spelt)
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+func hasFoldPrefix(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// inCaseOf writes word in the case of typed: upper case if typed has
+// capitals and no small letters, lower case otherwise.
+func inCaseOf(typed, word string) string {
+	if strings.ContainsFunc(typed, unicode.IsUpper) && !strings.ContainsFunc(typed, unicode.IsLower) {
+		return strings.ToUpper(word)
+	}
+	return strings.ToLower(word)
 }

@@ -2,6 +2,8 @@ package cmd
 
 import (
 	"math/rand/v2"
+	"slices"
+	"strings"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
 	"github.com/spf13/cobra"
@@ -32,8 +34,8 @@ scripts and lengths. Keys follow the vendor's documented examples unless
   portant-hooks generate all --count 5 --seed 42 --out fixtures/
   portant-hooks generate emails-created --casing snake --compact | jq .
   portant-hooks generate --workflow docs,email,signature --items 3 --out run/`,
-		ValidArgs: append(fixtures.TypeNames(), "all"),
-		Args:      argsUsage(cobra.MaximumNArgs(1)),
+		ValidArgsFunction: completeTypes(true, false),
+		Args:              argsUsage(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
 			if opts.Casing, err = fixtures.ParseCasing(casing); err != nil {
@@ -78,8 +80,9 @@ scripts and lengths. Keys follow the vendor's documented examples unless
 	fl.BoolVar(&opts.Compact, "compact", false, "print one event per line (NDJSON)")
 	fl.StringVar(&workflow, "workflow", "", "the events of a workflow with these blocks, in order: docs, email, signature (comma-separated)")
 	fl.IntVar(&opts.Workflow.Count, "items", 1, "with --workflow: source items, each sending the workflow's events")
-	_ = cmd.RegisterFlagCompletionFunc("workflow", cobra.FixedCompletions(fixtures.BlockNames, cobra.ShellCompDirectiveNoFileComp|cobra.ShellCompDirectiveNoSpace))
-	_ = cmd.RegisterFlagCompletionFunc("casing", cobra.FixedCompletions(fixtures.CasingNames, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.MarkFlagDirname("out")
+	_ = cmd.RegisterFlagCompletionFunc("casing", completeWords(fixtures.CasingNames...))
+	_ = cmd.RegisterFlagCompletionFunc("workflow", completeBlocks)
 	return cmd
 }
 
@@ -93,4 +96,20 @@ func parseWorkflow(blocks string, items int, seed uint64, casing fixtures.Casing
 		return fixtures.Workflow{}, flagErrorf("--items must be at least 1, got %d", items)
 	}
 	return fixtures.Workflow{Blocks: bs, Count: items, Seed: seed, Casing: casing}, nil
+}
+
+// completeBlocks completes a --workflow list block by block
+// (docs,em<TAB>), offering the blocks not yet in it.
+func completeBlocks(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	done, current := "", toComplete
+	if i := strings.LastIndexByte(toComplete, ','); i >= 0 {
+		done, current = toComplete[:i+1], toComplete[i+1:]
+	}
+	var out []cobra.Completion
+	for _, b := range fixtures.BlockNames {
+		if !slices.Contains(strings.Split(done, ","), b) && hasFoldPrefix(b, current) {
+			out = append(out, done+inCaseOf(current, b))
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 }

@@ -17,18 +17,25 @@ type IOStreams struct {
 	Err      io.Writer
 	OutTTY   bool
 	ErrTTY   bool
-	colorOff bool // NO_COLOR or --no-color
+	colorOff bool // NO_COLOR, TERM=dumb or --no-color
 }
 
 // System returns the process's streams.
 func System() *IOStreams {
-	_, noColor := os.LookupEnv("NO_COLOR") // any value, even empty, turns colour off
 	return &IOStreams{
 		In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
 		OutTTY:   isTerminal(os.Stdout),
 		ErrTTY:   isTerminal(os.Stderr),
-		colorOff: noColor,
+		colorOff: envDisablesColor(os.Getenv),
 	}
+}
+
+// envDisablesColor follows no-color.org: NO_COLOR set to a non-empty value
+// (any value: it is not a boolean) turns colour off, an empty one does not.
+// A dumb terminal (TERM=dumb: Emacs shell buffers, some CI logs) cannot show
+// escape sequences either.
+func envDisablesColor(getenv func(string) string) bool {
+	return getenv("NO_COLOR") != "" || getenv("TERM") == "dumb"
 }
 
 // Test returns streams backed by the given reader and writers, not

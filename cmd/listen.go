@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/portant-hooks/portant-hooks/capture"
+	"github.com/portant-hooks/portant-hooks/internal/httpx"
 	"github.com/spf13/cobra"
 )
 
@@ -100,7 +100,10 @@ Ctrl-C stops it: requests in flight finish, and a summary is printed.`,
 	fl.BoolVar(&opts.noInspect, "no-inspect", false, "do not serve the inspector")
 	fl.StringVar(&opts.inspectReady, "inspect-ready-file", "", "write the inspector's URL to this file once listening (for scripts and tests)")
 	_ = fl.MarkHidden("inspect-ready-file")
-	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(capture.Formats, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.MarkFlagDirname("dir")
+	_ = cmd.MarkFlagFilename("ready-file")
+	_ = cmd.MarkFlagFilename("inspect-ready-file")
+	_ = cmd.RegisterFlagCompletionFunc("format", completeWords(capture.Formats...))
 	return cmd
 }
 
@@ -128,7 +131,8 @@ func listenRun(cmd *cobra.Command, f *Factory, opts listenOptions) error {
 	return err
 }
 
-// listenConfig turns the flags into the capture configuration.
+// listenConfig turns the flags into the capture configuration, checked:
+// what cannot work is a usage error.
 func listenConfig(f *Factory, opts listenOptions) (capture.Config, error) {
 	format, err := capture.ParseFormat(opts.format)
 	if err != nil {
@@ -143,25 +147,6 @@ func listenConfig(f *Factory, opts listenOptions) (capture.Config, error) {
 		if maxInFlight, err = parseSize(opts.maxInFlight); err != nil {
 			return capture.Config{}, flagErrorf("--max-in-flight: %v", err)
 		}
-		if maxInFlight < maxBody {
-			return capture.Config{}, flagErrorf("--max-in-flight %s is below --max-body %s: a body that large could never be read", opts.maxInFlight, opts.maxBody)
-		}
-	}
-	switch {
-	case opts.port < 0 || opts.port > 65535:
-		return capture.Config{}, flagErrorf("--port %d is not a port: use 1 to 65535, or 0 for a free one", opts.port)
-	case opts.status < 200 || opts.status > 599:
-		return capture.Config{}, flagErrorf("--status %d is not a status to answer with: use 200 to 599", opts.status)
-	case opts.failRate < 0 || opts.failRate > 100:
-		return capture.Config{}, flagErrorf("--fail-rate %g is not a percentage: use 0 to 100", opts.failRate)
-	case opts.delay < 0:
-		return capture.Config{}, flagErrorf("--delay %s is negative", opts.delay)
-	case !strings.HasPrefix(opts.path, "/"):
-		return capture.Config{}, flagErrorf("--path %q must start with /", opts.path)
-	case opts.forwardTo != "" && (opts.status != 200 || opts.failRate > 0):
-		return capture.Config{}, flagErrorf("--forward-to answers with the handler's status: it cannot be combined with --status or --fail-rate")
-	case opts.forwardTimeout <= 0:
-		return capture.Config{}, flagErrorf("--forward-timeout must be positive, got %s", opts.forwardTimeout)
 	}
 	cfg := capture.Config{
 		Host:           opts.host,
@@ -184,6 +169,9 @@ func listenConfig(f *Factory, opts listenOptions) (capture.Config, error) {
 		Err:            f.IO.Err,
 		Color:          f.IO.ColorOut(),
 		ColorErr:       f.IO.ColorErr(),
+	}
+	if err := cfg.Check(); err != nil {
+		return capture.Config{}, &FlagError{err}
 	}
 	if opts.readyFile != "" {
 		cfg.OnReady = func(url string) error { return writeReadyFile(opts.readyFile, url) }
@@ -234,11 +222,8 @@ func startInspector(cmd *cobra.Command, opts listenOptions, cfg *capture.Config)
 		Dir:       opts.dir,
 		Hub:       hub,
 		ForwardTo: opts.forwardTo,
-		Client: &http.Client{
-			Timeout:       opts.forwardTimeout,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
-		Version: Version(),
+		Client:    httpx.NewClient(httpx.ClientOptions{Timeout: opts.forwardTimeout}),
+		Version:   Version(),
 	})
 	if err != nil {
 		ln.Close()

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -111,7 +112,8 @@ func TestListenConfigRefusesFlagsThatCannotWork(t *testing.T) {
 		"path":                 func(o *listenOptions) { o.path = "hooks" },
 		"forward and status":   func(o *listenOptions) { o.forwardTo = "http://localhost:1"; o.status = 500 },
 		"forward and failures": func(o *listenOptions) { o.forwardTo = "http://localhost:1"; o.failRate = 5 },
-		"forward-timeout":      func(o *listenOptions) { o.forwardTimeout = 0 },
+		"forward-timeout":      func(o *listenOptions) { o.forwardTimeout = -time.Second },
+		"forward-to":           func(o *listenOptions) { o.forwardTo = "ftp://localhost:1" },
 	} {
 		opts := base
 		change(&opts)

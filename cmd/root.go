@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 )
 
@@ -86,8 +87,15 @@ func NewRootCmd(f *Factory) *cobra.Command {
 		SilenceErrors: true,
 		Version:       versionString(),
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.Name() == cobra.ShellCompRequestCmd {
+				return nil // completing a command line: nothing to configure, nothing to say
+			}
 			if err := loadConfig(f.Viper, configFile); err != nil {
 				return err
+			}
+			warning := Renderer(nil, f.IO.ColorErr() && !noColor).NewStyle().Foreground(colorWarn).Render("warning:")
+			for _, w := range unknownKeys(cmd.Root(), f.Viper) {
+				fmt.Fprintln(f.IO.Err, warning, w)
 			}
 			if err := applyConfig(cmd, f.Viper); err != nil {
 				return err
@@ -101,10 +109,11 @@ func NewRootCmd(f *Factory) *cobra.Command {
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.Err)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &FlagError{err} })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &FlagError{flagValueError(err)} })
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.PersistentFlags().StringVar(&configFile, "config", "", "config file (default ./portant-hooks.yaml, then the user config dir)")
-	root.PersistentFlags().BoolVar(&noColor, "no-color", false, "never print colour (also: NO_COLOR set to anything)")
+	_ = root.MarkPersistentFlagFilename("config", "yaml", "yml", "json", "toml")
+	root.PersistentFlags().BoolVar(&noColor, "no-color", false, "never print colour (also: NO_COLOR set to any non-empty value, or TERM=dumb)")
 
 	root.AddCommand(
 		newListenCmd(f),
@@ -116,7 +125,49 @@ func NewRootCmd(f *Factory) *cobra.Command {
 		newVersionCmd(f),
 		newCompletionCmd(f),
 	)
+	root.InitDefaultHelpCmd()
+	strictHelp(root)
+	registerCompletions(root)
 	return root
+}
+
+// flagValueError says what a flag's value must be, where pflag would pass
+// on strconv's message ("strconv.ParseInt: parsing "x": invalid syntax").
+func flagValueError(err error) error {
+	var ive *pflag.InvalidValueError
+	if !errors.As(err, &ive) {
+		return err
+	}
+	flag := ive.GetFlag()
+	name := "--" + flag.Name
+	if flag.Shorthand != "" {
+		name = "-" + flag.Shorthand + ", " + name
+	}
+	return fmt.Errorf("invalid value for %s: %s", name, badValue(flag, ive.GetValue(), errors.Unwrap(ive)))
+}
+
+// strictHelp makes "help nosuch" a usage error (exit 2) rather than a
+// usage page and exit 0, so a typo in a script is noticed.
+func strictHelp(root *cobra.Command) {
+	for _, c := range root.Commands() {
+		if c.Name() != "help" {
+			continue
+		}
+		show := c.Run
+		c.Run = nil
+		c.RunE = func(c *cobra.Command, args []string) error {
+			if found, _, err := c.Root().Find(args); found == nil || err != nil {
+				topic := strings.Join(args, " ")
+				msg := fmt.Sprintf("unknown help topic %q", topic)
+				if s := c.Root().SuggestionsFor(args[0]); len(s) > 0 {
+					msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(s, " or "))
+				}
+				return inputErrorf("%s: run '%s --help' for the list of commands", msg, c.Root().Name())
+			}
+			show(c, args)
+			return nil
+		}
+	}
 }
 
 // argsUsage makes cobra's argument checks usage errors.

@@ -20,12 +20,14 @@ var update = flag.Bool("update", false, "rewrite golden files and testscript exp
 // TestMain lets testscript run the real command line as "portant-hooks".
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"portant-hooks": func() { os.Exit(Main()) },
+		"portant-hooks": func() { os.Exit(scriptMain()) },
 	})
 }
 
 // TestScripts runs the user's-eye tests in testdata/script/*.txtar.
 func TestScripts(t *testing.T) {
+	logs := t.TempDir()
+	t.Cleanup(func() { checkOutputLogs(t, logs) }) // after every script has run
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
@@ -33,7 +35,7 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("NO_COLOR", "1")
 			env.Setenv("XDG_CONFIG_HOME", env.WorkDir+"/.config") // never read the developer's config
-			return nil
+			return setupOutputLog(env, logs)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"waitfile":   cmdWaitFile,

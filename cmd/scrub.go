@@ -49,5 +49,6 @@ overwritten unless you pass --in-place.`,
 	fl.StringVarP(&opts.Out, "out", "o", "", "write the scrubbed files into this directory, under the same names")
 	fl.Uint64Var(&opts.Seed, "seed", 0, "random seed, for the same replacements every time (default: random)")
 	fl.BoolVar(&opts.InPlace, "in-place", false, "overwrite each input with its scrubbed version")
+	_ = cmd.MarkFlagDirname("out")
 	return cmd
 }

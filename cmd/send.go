@@ -1,17 +1,16 @@
 package cmd
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"iter"
 	"math/rand/v2"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/portant-hooks/portant-hooks/fixtures"
+	"github.com/portant-hooks/portant-hooks/internal/httpx"
 	"github.com/portant-hooks/portant-hooks/internal/inputs"
 	"github.com/portant-hooks/portant-hooks/replay"
 	"github.com/spf13/cobra"
@@ -110,9 +109,9 @@ the environment (PORTANT_HOOKS_SEND_TO).`,
 	fl.BoolVar(&opts.insecure, "insecure", false, "accept any TLS certificate (a handler with a self-signed one)")
 	fl.BoolVar(&opts.json, "json", false, "print one NDJSON result per event on stdout, nothing else")
 	fl.BoolVar(&opts.dryRun, "dry-run", false, "print the requests that would be sent, send nothing")
-	_ = cmd.RegisterFlagCompletionFunc("type", cobra.FixedCompletions(append(fixtures.TypeNames(), "all"), cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.RegisterFlagCompletionFunc("workflow", cobra.FixedCompletions(fixtures.BlockNames, cobra.ShellCompDirectiveNoFileComp|cobra.ShellCompDirectiveNoSpace))
-	_ = cmd.RegisterFlagCompletionFunc("casing", cobra.FixedCompletions(fixtures.CasingNames, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("type", completeTypes(true, true))
+	_ = cmd.RegisterFlagCompletionFunc("casing", completeWords(fixtures.CasingNames...))
+	_ = cmd.RegisterFlagCompletionFunc("workflow", completeBlocks)
 	return cmd
 }
 
@@ -182,7 +181,7 @@ func sendRun(ctx context.Context, f *Factory, opts sendOptions, args []string) e
 	if opts.to == "" {
 		return flagErrorf("no target: pass --to URL, like --to http://localhost:3000/webhook (or set send.to in portant-hooks.yaml)")
 	}
-	client := replay.NewClient(replay.ClientOptions{Timeout: opts.timeout, Insecure: opts.insecure, Connections: opts.concurrency})
+	client := httpx.NewClient(httpx.ClientOptions{Timeout: opts.timeout, Insecure: opts.insecure, Connections: opts.concurrency})
 	sender, err := replay.NewSender(client, opts.to,
 		replay.WithHeader(header),
 		replay.WithConcurrency(opts.concurrency),
@@ -255,82 +254,22 @@ func sendRun(ctx context.Context, f *Factory, opts sendOptions, args []string) e
 		fmt.Fprintf(f.IO.Err, "dry run: %s to %s, nothing sent\n", plural(n, "request"), sender.Target())
 		return nil
 	}
-	return deliver(ctx, f, sender, events, opts, len(types) > 0 || workflow != nil || opts.newID || opts.shuffle)
-}
-
-// deliver sends, prints a line (or NDJSON) per result and the summary, and
-// decides the exit status.
-func deliver(ctx context.Context, f *Factory, sender *replay.Sender, events iter.Seq[replay.Event], opts sendOptions, seeded bool) error {
-	sendCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	start := time.Now()
-	results := sender.Send(sendCtx, events)
-
-	// Lines go through a buffer (a line per event at tens of thousands of
-	// events a second), flushed at least every 100ms, and whenever the
-	// results are caught up when a person is watching.
-	out := bufio.NewWriterSize(f.IO.Out, 64<<10)
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	styles := resultStyles(f.IO.ColorOut())
-	var (
-		stats replay.Stats
-		dead  error
-		line  []byte
-	)
-loop:
-	for {
-		select {
-		case <-tick.C:
-			out.Flush()
-			continue
-		case r, ok := <-results:
-			if !ok {
-				break loop
-			}
-			if sendCtx.Err() != nil && errors.Is(r.Err, context.Canceled) {
-				continue // stopped before it could be answered: not sent
-			}
-			if dead != nil {
-				continue // already on its way when the target was found dead
-			}
-			stats.Add(r)
-			if opts.json {
-				line = replay.AppendJSON(line[:0], r)
-			} else {
-				line = replay.AppendLine(line[:0], r, styles)
-			}
-			out.Write(line)
-			if f.IO.OutTTY && len(results) == 0 {
-				out.Flush()
-			}
-			// Nothing has ever answered and the target cannot be reached:
-			// stop rather than fail every remaining event the same way.
-			if dead == nil && replay.Unreachable(r.Err) && stats.Answered() == 0 {
-				dead = r.Err
-				stop()
-			}
-		}
-	}
-	if err := out.Flush(); err != nil {
-		return fmt.Errorf("write results: %w", err)
-	}
-	if err := replay.WriteSummary(f.IO.Err, &stats, sender.Target(), time.Since(start), resultStyles(f.IO.ColorErr())); err != nil {
-		return err
-	}
+	stats, err := replay.Run(ctx, sender, events, replay.Output{
+		Out: f.IO.Out, JSON: opts.json, Live: f.IO.OutTTY, Err: f.IO.Err,
+		OutStyles: resultStyles(f.IO.ColorOut()), ErrStyles: resultStyles(f.IO.ColorErr()),
+	})
+	seeded := len(types) > 0 || workflow != nil || opts.newID || opts.shuffle
 	if seeded && !opts.seedSet && stats.Sent > 0 {
 		fmt.Fprintf(f.IO.Err, "  seed %d (--seed %d sends the same events in the same order again)\n", opts.seed, opts.seed)
 	}
+	var dead *replay.UnreachableError
 	switch {
-	case ctx.Err() != nil:
-		return ctx.Err()
-	case dead != nil:
-		return &ExitError{Code: exitFailed, err: fmt.Errorf("cannot reach %s (%s): is your handler running and listening there? Check --to (config send.to); nothing more was sent",
-			sender.Target(), replay.Reason(dead))}
-	case stats.Failed > 0:
+	case errors.As(err, &dead):
+		return &ExitError{Code: exitFailed, err: fmt.Errorf("%v Check --to (config send.to); nothing more was sent", dead)}
+	case errors.Is(err, replay.ErrFailed):
 		return errCheckFailed
 	}
-	return nil
+	return err
 }
 
 // sourceErrors reports sources that cannot be sent: each on its own line,

@@ -22,12 +22,15 @@ import (
 //
 //	sink [-status 503,503,200] [-retry-after V] [-delay D] [-dir DIR] VAR
 //	sink -dead VAR
+//	sink -hangup VAR
 //
 // It answers the statuses in turn (the last one repeats; 200 by default),
 // with Retry-After: V on 429 and 503 answers when asked, after D, and
 // writes the n-th request's body to DIR/000n.json and its headers, one
 // "Name: value" per line in name order, to DIR/000n.headers. VAR gets the
 // server's URL, and VAR_ADDR its host:port. With -dead, VAR gets a URL on which nothing listens.
+// With -hangup, the server reads each request and closes the connection
+// without answering.
 func cmdSink(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! sink")
@@ -38,6 +41,7 @@ func cmdSink(ts *testscript.TestScript, neg bool, args []string) {
 		delay      time.Duration
 		dir        string
 		dead       bool
+		hangup     bool
 	)
 	for len(args) > 1 {
 		switch args[0] {
@@ -59,6 +63,10 @@ func cmdSink(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Check(os.MkdirAll(dir, 0o755))
 		case "-dead":
 			dead = true
+			args = args[1:]
+			continue
+		case "-hangup":
+			hangup = true
 			args = args[1:]
 			continue
 		default:
@@ -83,6 +91,12 @@ func cmdSink(ts *testscript.TestScript, neg bool, args []string) {
 	)
 	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
+		if hangup {
+			if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+				conn.Close()
+			}
+			return
+		}
 		mu.Lock()
 		n++
 		i := n

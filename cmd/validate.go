@@ -2,9 +2,11 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
 	"github.com/portant-hooks/portant-hooks/internal/inputs"
@@ -41,7 +43,9 @@ Exit status: 0 all valid, 1 any invalid, 2 usage error or unreadable input.`,
   portant-hooks validate --schema our-rules.json fixtures/`,
 		Args: argsUsage(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return validateRun(cmd.Context(), f, opts, args)
+			started := time.Now()
+			err := validateRun(cmd.Context(), f, opts, args, started)
+			return reportUsageError(f, opts.format, started, err)
 		},
 	}
 	fl := cmd.Flags()
@@ -49,12 +53,13 @@ Exit status: 0 all valid, 1 any invalid, 2 usage error or unreadable input.`,
 	fl.StringVar(&opts.typ, "type", "", "require every event to be of this type")
 	fl.StringVar(&opts.schema, "schema", "", "validate against your own draft 2020-12 schema (it may $ref "+fixtures.SchemaID+")")
 	fl.StringVar(&opts.format, "format", "text", "output: "+strings.Join(fixtures.ReportFormats, "|"))
-	_ = cmd.RegisterFlagCompletionFunc("type", cobra.FixedCompletions(fixtures.TypeNames(), cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.MarkFlagFilename("schema", "json")
+	_ = cmd.RegisterFlagCompletionFunc("type", completeTypes(false, false))
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(fixtures.ReportFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
-func validateRun(ctx context.Context, f *Factory, opts validateOptions, args []string) error {
+func validateRun(ctx context.Context, f *Factory, opts validateOptions, args []string, started time.Time) error {
 	if !slices.Contains(fixtures.ReportFormats, opts.format) {
 		return flagErrorf("unknown --format %q: use %s", opts.format, strings.Join(fixtures.ReportFormats, ", "))
 	}
@@ -85,19 +90,8 @@ func validateRun(ctx context.Context, f *Factory, opts validateOptions, args []s
 		return err // interrupted
 	}
 
-	out := f.IO.Out
-	switch opts.format {
-	case "json":
-		err = fixtures.WriteJSON(out, results)
-	case "github":
-		err = fixtures.WriteGitHub(out, results)
-	case "junit":
-		err = fixtures.WriteJUnit(out, results)
-	default:
-		err = fixtures.WriteText(out, results, textStyles(f.IO.ColorOut()))
-	}
-	if err != nil {
-		return fmt.Errorf("write report: %w", err)
+	if err := writeReport(f, opts.format, fixtures.ValidationSuite(results, started, time.Since(started))); err != nil {
+		return err
 	}
 	sum := fixtures.Summarize(results)
 	if opts.format == "text" {
@@ -110,6 +104,42 @@ func validateRun(ctx context.Context, f *Factory, opts validateOptions, args []s
 		return errCheckFailed
 	}
 	return nil
+}
+
+func writeReport(f *Factory, format string, s fixtures.Suite) error {
+	out := f.IO.Out
+	var err error
+	switch format {
+	case "json":
+		err = fixtures.WriteJSON(out, s)
+	case "github":
+		err = fixtures.WriteGitHub(out, s)
+	case "junit":
+		err = fixtures.WriteJUnit(out, s)
+	default:
+		err = fixtures.WriteText(out, s, textStyles(f.IO.ColorOut()))
+	}
+	if err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+// reportUsageError writes a machine-read report (json, junit, github) for
+// a run that stopped before it had one, so CI shows the reason rather than
+// an empty or missing report. The error still goes to stderr and sets the
+// exit status.
+func reportUsageError(f *Factory, format string, started time.Time, err error) error {
+	var fe *FlagError
+	var ee *ExitError
+	if format == "text" || !slices.Contains(fixtures.ReportFormats, format) ||
+		!(errors.As(err, &fe) || errors.As(err, &ee) && ee.Code == exitUsage && ee.err != nil) {
+		return err
+	}
+	if werr := writeReport(f, format, fixtures.UsageSuite(fixtures.ValidateSuiteName, err, started, time.Since(started))); werr != nil {
+		return errors.Join(err, werr)
+	}
+	return err
 }
 
 func countStdin(args []string) int {

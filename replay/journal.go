@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/portant-hooks/portant-hooks/internal/httpx"
 )
 
 // JournalName is the listener's request log in a capture directory: one
@@ -51,7 +53,7 @@ func readJournal(dir string) (*journal, error) {
 				return nil, fmt.Errorf("%s:%d: not a capture journal line: %v", path, n, jerr)
 			}
 			if jl.File != "" {
-				h, secrets := replayable(jl.Headers)
+				h, secrets := httpx.Replayable(jl.Headers)
 				j.headers[jl.File] = h
 				for _, s := range secrets {
 					j.secrets[s] = true

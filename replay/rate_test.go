@@ -43,9 +43,9 @@ func TestParseRetryAfter(t *testing.T) {
 		{"99999999999", 24 * time.Hour, true},
 		{"-1", 0, false}, {"soon", 0, false}, {"1.5", 0, false},
 	} {
-		got, ok := ParseRetryAfter(tc.in, now)
+		got, ok := parseRetryAfter(tc.in, now)
 		if got != tc.want || ok != tc.ok {
-			t.Errorf("ParseRetryAfter(%q) = %v %v, want %v %v", tc.in, got, ok, tc.want, tc.ok)
+			t.Errorf("parseRetryAfter(%q) = %v %v, want %v %v", tc.in, got, ok, tc.want, tc.ok)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,7 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/portant-hooks/portant-hooks/internal/display"
+	"github.com/portant-hooks/portant-hooks/internal/httpx"
 )
 
 // Styles colour the report; the zero value prints plain text. cmd decides
@@ -28,12 +31,12 @@ func paint(f func(...string) string, b []byte, s string) []byte {
 // typeWidth fits the longest event type, SIGNATURES_COMPLETED.
 const typeWidth = 20
 
-// AppendLine appends the one-line report of r: status, latency, type,
+// appendLine appends the one-line report of r: status, latency, type,
 // the start of the eventId, source, then retries and why it failed.
 //
 //	200   1.23ms  DOCUMENTS_CREATED     325d36e717d9  captures/0001.json
 //	503  12.40ms  EMAILS_CREATED        eac17961e3ed  <stdin>  2 retries  {"error":"db down"}
-func AppendLine(b []byte, r Result, st Styles) []byte {
+func appendLine(b []byte, r Result, st Styles) []byte {
 	status, style := "ERR", st.Bad
 	if r.Status > 0 {
 		status = strconv.Itoa(r.Status)
@@ -70,12 +73,42 @@ func AppendLine(b []byte, r Result, st Styles) []byte {
 	}
 	if r.Err != nil {
 		b = append(b, "  "...)
-		b = paint(st.Bad, b, Reason(r.Err))
-	} else if r.Response != "" {
+		b = paint(st.Bad, b, reason(r.Err))
+	} else if ex := readableAnswer(r); ex != "" {
 		b = append(b, "  "...)
-		b = paint(st.Faint, b, oneLine(r.Response, 100))
+		b = paint(st.Faint, b, ex)
 	}
 	return append(b, '\n')
+}
+
+// reason is why r got no answer, for a person (results made by a Sender
+// are explained already; this covers Results made by hand).
+func reason(err error) string { return httpx.Explain(err, 0).Error() }
+
+// answer is what a person needs to see why the handler said no, as it
+// came (for --json): a redirect's Location, or the start of a non-2xx
+// answer's body.
+func answer(r Result) string {
+	switch {
+	case r.Status >= 200 && r.Status < 300:
+		return ""
+	case r.Status >= 300 && r.Status < 400 && r.Header.Get("Location") != "":
+		return "Location: " + r.Header.Get("Location")
+	}
+	return string(r.Body[:min(len(r.Body), 512)])
+}
+
+// readableAnswer is answer reduced to a readable excerpt for a line: an
+// HTML error page to its title and text, JSON compacted.
+func readableAnswer(r Result) string {
+	const width = 100
+	if loc := r.Header.Get("Location"); loc != "" && r.Status >= 300 && r.Status < 400 {
+		return display.Shorten(display.Line(answer(r)), width)
+	}
+	if r.Status >= 200 && r.Status < 300 {
+		return ""
+	}
+	return display.Excerpt(r.Header.Get("Content-Type"), r.Body, width)
 }
 
 func pad(b []byte, n int) []byte {
@@ -97,28 +130,6 @@ func appendLatency(b []byte, d time.Duration) []byte {
 	return append(strconv.AppendFloat(b, ms/1000, 'f', 2, 64), 's')
 }
 
-// oneLine makes a response body printable on one line, cut at max runes.
-func oneLine(s string, max int) string {
-	s = strings.TrimSpace(s)
-	var sb strings.Builder
-	n := 0
-	for _, r := range s {
-		if n == max {
-			sb.WriteString("…")
-			break
-		}
-		switch {
-		case r == '\n' || r == '\r' || r == '\t':
-			r = ' '
-		case r < 0x20 || r == 0x7f || r == utf8.RuneError:
-			r = '?'
-		}
-		sb.WriteRune(r)
-		n++
-	}
-	return sb.String()
-}
-
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
@@ -126,53 +137,40 @@ func plural(n int, one, many string) string {
 	return strconv.Itoa(n) + " " + many
 }
 
-// AppendJSON appends r as one NDJSON line, for --json:
-//
-//	{"seq":1,"source":"a.json","eventId":"…","eventType":"EMAILS_CREATED","status":200,"ok":true,"latencyMs":1.234,"attempts":1}
-func AppendJSON(b []byte, r Result) []byte {
-	b = append(b, `{"seq":`...)
-	b = strconv.AppendInt(b, int64(r.Seq), 10)
-	b = append(b, `,"source":`...)
-	b = appendJSONString(b, r.Event.Source)
-	b = append(b, `,"eventId":`...)
-	b = appendJSONString(b, r.Event.ID)
-	b = append(b, `,"eventType":`...)
-	b = appendJSONString(b, string(r.Event.Type))
-	b = append(b, `,"status":`...)
-	b = strconv.AppendInt(b, int64(r.Status), 10)
-	b = append(b, `,"ok":`...)
-	b = strconv.AppendBool(b, r.OK())
-	b = append(b, `,"latencyMs":`...)
-	b = strconv.AppendFloat(b, float64(r.Latency.Microseconds())/1000, 'f', -1, 64)
-	b = append(b, `,"attempts":`...)
-	b = strconv.AppendInt(b, int64(r.Attempts), 10)
-	if r.Err != nil {
-		b = append(b, `,"error":`...)
-		b = appendJSONString(b, Reason(r.Err))
-	}
-	if r.Response != "" {
-		b = append(b, `,"response":`...)
-		b = appendJSONString(b, r.Response)
-	}
-	if len(r.Event.Problems) > 0 {
-		b = append(b, `,"schemaProblems":`...)
-		b = strconv.AppendInt(b, int64(len(r.Event.Problems)), 10)
-	}
-	return append(b, "}\n"...)
+// jsonResult is one --json line.
+type jsonResult struct {
+	Seq            int     `json:"seq"`
+	Source         string  `json:"source"`
+	EventID        string  `json:"eventId"`
+	EventType      string  `json:"eventType"`
+	Status         int     `json:"status"`
+	OK             bool    `json:"ok"`
+	LatencyMS      float64 `json:"latencyMs"`
+	Attempts       int     `json:"attempts"`
+	Error          string  `json:"error,omitempty"`
+	Response       string  `json:"response,omitempty"`
+	SchemaProblems int     `json:"schemaProblems,omitempty"`
 }
 
-// appendJSONString quotes s as JSON; the common case (printable ASCII
-// without quotes or backslashes) is copied as is.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
-			q, _ := json.Marshal(s)
-			return append(b, q...)
-		}
+// appendJSON appends r as one NDJSON line, for --json:
+//
+//	{"seq":1,"source":"a.json","eventId":"…","eventType":"EMAILS_CREATED","status":200,"ok":true,"latencyMs":1.234,"attempts":1}
+func appendJSON(b []byte, r Result) []byte {
+	j := jsonResult{
+		Seq: r.Seq, Source: r.Event.Source, EventID: r.Event.ID, EventType: string(r.Event.Type),
+		Status: r.Status, OK: r.OK(), LatencyMS: float64(r.Latency.Microseconds()) / 1000, Attempts: r.Attempts,
+		Response: answer(r), SchemaProblems: len(r.Event.Problems),
 	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
+	if r.Err != nil {
+		j.Error = reason(r.Err)
+	}
+	buf := bytes.NewBuffer(b)
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false) // "<stdin>" stays readable
+	if err := enc.Encode(j); err != nil {
+		panic(err) // strings and numbers only: cannot fail
+	}
+	return buf.Bytes()
 }
 
 // Stats sums up results for the closing summary.
@@ -206,7 +204,7 @@ func (s *Stats) Add(r Result) {
 		s.Failures = map[string]int{}
 	}
 	if r.Err != nil {
-		s.Failures[Reason(r.Err)]++
+		s.Failures[reason(r.Err)]++
 	} else {
 		s.Failures[strconv.Itoa(r.Status)]++
 	}
@@ -229,12 +227,12 @@ func (s *Stats) Percentile(p float64) time.Duration {
 	return s.latencies[min(max(rank, 0), len(s.latencies)-1)]
 }
 
-// WriteSummary writes the closing lines: what was sent where, how it went,
+// writeSummary writes the closing lines: what was sent where, how it went,
 // and the latency percentiles.
 //
 //	✓ sent 4 events to http://localhost:3000/hook in 120ms (33/s): 4 2xx, 0 failed, 0 retried
 //	  latency p50 1.20ms  p95 3.10ms  p99 3.10ms
-func WriteSummary(w io.Writer, s *Stats, target string, elapsed time.Duration, st Styles) error {
+func writeSummary(w io.Writer, s *Stats, target string, elapsed time.Duration, st Styles) error {
 	var b []byte
 	if s.Failed == 0 && s.Sent > 0 {
 		b = paint(st.Good, b, "✓")

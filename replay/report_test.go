@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"net/url"
 	"path/filepath"
 	"syscall"
@@ -23,9 +24,14 @@ func sampleResults() []Result {
 	return []Result{
 		{Seq: 1, Event: ev("portant-events/0001.json", fixtures.DocumentsCreated, "325d36e717d9ec0943a55857ae2d4988ce33fe4165330e4f"), Status: 200, Latency: 870 * time.Microsecond, Attempts: 1},
 		{Seq: 2, Event: ev("<stdin>:3", fixtures.SignaturesCompleted, "72c32ca744baea46b4be710f052b14a9b73a29d77076e586"), Status: 201, Latency: 12400 * time.Microsecond, Attempts: 3},
-		{Seq: 3, Event: ev("synthetic", fixtures.EmailsCreated, "eac1"), Status: 503, Latency: 1250 * time.Millisecond, Attempts: 4, Response: "{\"error\":\n \"database down\"}\n"},
+		{Seq: 3, Event: ev("synthetic", fixtures.EmailsCreated, "eac1"), Status: 503, Latency: 1250 * time.Millisecond, Attempts: 4, Body: []byte("{\"error\":\n \"database down\"}\n")},
 		{Seq: 4, Event: ev("odd.json", fixtures.Unknown, ""), Status: 0, Latency: 300 * time.Microsecond, Attempts: 1, Err: refused},
-		{Seq: 5, Event: ev("\"quoted\".json", fixtures.EmailsCreated, "x"), Status: 404, Latency: 2 * time.Millisecond, Attempts: 1, Response: "not found"},
+		{Seq: 5, Event: ev("\"quoted\".json", fixtures.EmailsCreated, "x"), Status: 404, Latency: 2 * time.Millisecond, Attempts: 1, Body: []byte("not found")},
+		{Seq: 6, Event: ev("crash.json", fixtures.SignaturesRequested, "66de"), Status: 500, Latency: 3 * time.Millisecond, Attempts: 1,
+			Header: http.Header{"Content-Type": {"text/html; charset=utf-8"}},
+			Body:   []byte("<!DOCTYPE html>\n<html><head><title>Error</title><style>pre{color:red}</style></head>\n<body><pre>TypeError: Cannot read properties of undefined (reading 'email')<br> &nbsp; &nbsp;at /app/index.js:12:30</pre></body></html>\n")},
+		{Seq: 7, Event: ev("moved.json", fixtures.DocumentsCreated, "325d"), Status: 308, Latency: time.Millisecond, Attempts: 1,
+			Header: http.Header{"Location": {"https://example.com/hook\n"}}},
 	}
 }
 
@@ -43,13 +49,13 @@ func TestReportGolden(t *testing.T) {
 	st := Styles{Good: brackets("good"), Warn: brackets("warn"), Bad: brackets("bad"), Faint: brackets("faint")}
 	var stats Stats
 	for _, r := range sampleResults() {
-		plain = AppendLine(plain, r, Styles{})
-		styled = AppendLine(styled, r, st)
-		js = AppendJSON(js, r)
+		plain = appendLine(plain, r, Styles{})
+		styled = appendLine(styled, r, st)
+		js = appendJSON(js, r)
 		stats.Add(r)
 	}
 	var sum bytes.Buffer
-	if err := WriteSummary(&sum, &stats, "http://localhost:3000/hook", 1500*time.Millisecond, Styles{}); err != nil {
+	if err := writeSummary(&sum, &stats, "http://localhost:3000/hook", 1500*time.Millisecond, Styles{}); err != nil {
 		t.Fatal(err)
 	}
 	golden.Check(t, filepath.Join("testdata", "lines.txt"), plain, *update)
@@ -88,7 +94,7 @@ func BenchmarkAppendLine(b *testing.B) {
 	rs := sampleResults()
 	var buf []byte
 	for b.Loop() {
-		buf = AppendLine(buf[:0], rs[0], Styles{})
-		buf = AppendJSON(buf[:0], rs[0])
+		buf = appendLine(buf[:0], rs[0], Styles{})
+		buf = appendJSON(buf[:0], rs[0])
 	}
 }

@@ -2,56 +2,25 @@ package replay
 
 import (
 	"bytes"
+	"cmp"
 	"context"
-	"crypto/tls"
-	"errors"
 	"fmt"
 	"io"
 	"iter"
 	"math/rand/v2"
-	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/portant-hooks/portant-hooks/internal/httpx"
 	"golang.org/x/time/rate"
 )
 
-// ClientOptions shape the HTTP client NewClient makes.
-type ClientOptions struct {
-	Timeout     time.Duration // per attempt, response body included
-	Insecure    bool          // skip TLS certificate checks (self-signed handlers)
-	Connections int           // keep this many idle connections: the concurrency
-}
-
-// NewClient returns the client a Sender should use: connections kept alive
-// and reused across workers, a timeout per attempt, TLS verified unless
-// Insecure, and redirects not followed (a webhook sender reports a 3xx, it
-// does not turn a POST into a GET elsewhere).
-func NewClient(o ClientOptions) *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	conns := max(o.Connections, 2)
-	tr.MaxIdleConns = max(conns, 100)
-	tr.MaxIdleConnsPerHost = conns
-	tr.DisableCompression = true // response bodies are drained, not read
-	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-	if o.Insecure {
-		tr.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // the user asked, with --insecure
-	}
-	return &http.Client{
-		Transport: tr,
-		Timeout:   o.Timeout,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
-	}
-}
-
-// Sender delivers events to one URL with a pool of workers, an optional
-// rate limit and retries. Build it with NewSender.
+// Sender delivers events to one URL: one at a time (Deliver), or many with
+// a pool of workers, an optional rate limit and retries (Send). It is the
+// one sender of portant-hooks: send, listen --forward-to and the
+// inspector's replay all deliver through it. Build it with NewSender.
 type Sender struct {
 	client        *http.Client
 	target        string
@@ -63,17 +32,20 @@ type Sender struct {
 	backoffBase   time.Duration
 	backoffMax    time.Duration
 	maxRetryAfter time.Duration
+	keepBody      int
+	drainMax      int64
 }
 
 // Option configures a Sender.
 type Option func(*Sender)
 
 // WithHeader sets the headers of every request whose event carries none of
-// its own (see Event.Header).
+// its own (see Event.Header). A Host header names the host to send instead
+// of the URL's.
 func WithHeader(h http.Header) Option { return func(s *Sender) { s.header = h } }
 
-// WithConcurrency sets the number of requests in flight at once (default 1,
-// which keeps the source order).
+// WithConcurrency sets the number of requests Send has in flight at once
+// (default 1, which keeps the source order).
 func WithConcurrency(n int) Option { return func(s *Sender) { s.concurrency = max(n, 1) } }
 
 // WithRate caps requests, retries included, at perSecond; 0 means no cap.
@@ -100,10 +72,26 @@ func WithBackoff(base, max time.Duration) Option {
 // WithMaxRetryAfter caps the wait a Retry-After header can ask for.
 func WithMaxRetryAfter(d time.Duration) Option { return func(s *Sender) { s.maxRetryAfter = d } }
 
-// NewSender returns a Sender posting to target with client, which it never
-// replaces: the caller chooses timeouts and TLS (see NewClient).
+// defaultKeepBody is how much of each answer's body a Result keeps unless
+// WithKeepBody says otherwise: enough for the error page of any common
+// framework.
+const defaultKeepBody = 64 << 10
+
+// WithKeepBody sets how many bytes of each answer's body a Result keeps
+// (Result.Body; 64 KiB unless set); the rest is read, up to 4 MiB more, and dropped, so the
+// connection can be reused.
+func WithKeepBody(n int) Option { return func(s *Sender) { s.keepBody = max(n, 0) } }
+
+// defaultTimeout bounds each attempt of a Sender made without a client.
+const defaultTimeout = 10 * time.Second
+
+// NewSender returns a Sender posting to target ("localhost:3000/hook" is
+// http://localhost:3000/hook) with client, which it never replaces: the
+// caller chooses timeouts and TLS. A nil client means the one portant-hooks
+// sends with: 10s per attempt, TLS verified, redirects reported
+// rather than followed, a connection kept alive per worker.
 func NewSender(client *http.Client, target string, opts ...Option) (*Sender, error) {
-	u, err := ParseTarget(target)
+	u, err := httpx.ParseTarget(target)
 	if err != nil {
 		return nil, err
 	}
@@ -115,56 +103,53 @@ func NewSender(client *http.Client, target string, opts ...Option) (*Sender, err
 		backoffBase:   100 * time.Millisecond,
 		backoffMax:    5 * time.Second,
 		maxRetryAfter: 30 * time.Second,
+		keepBody:      defaultKeepBody,
+		drainMax:      4 << 20,
 	}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.client == nil {
+		s.client = httpx.NewClient(httpx.ClientOptions{Timeout: defaultTimeout, Connections: s.concurrency})
 	}
 	s.host = s.header.Get("Host")
 	return s, nil
 }
 
-// ParseTarget checks a --to URL. A URL without a scheme gets http://, as
-// with stripe listen --forward-to: "localhost:3000/hook" works.
-func ParseTarget(target string) (*url.URL, error) {
-	raw := target
-	if !strings.Contains(raw, "://") {
-		raw = "http://" + raw
-	}
-	u, err := url.Parse(raw)
-	switch {
-	case target == "":
-		return nil, errors.New("no target URL: pass --to URL (or set send.to in the config file)")
-	case err != nil:
-		return nil, fmt.Errorf("target %q is not a URL: %v", target, unwrapURLError(err))
-	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, fmt.Errorf("target %q: only http:// and https:// URLs can receive webhooks", target)
-	case u.Host == "":
-		return nil, fmt.Errorf("target %q has no host: write it like http://localhost:3000/webhook", target)
-	}
-	return u, nil
-}
-
 // Target is the URL the sender posts to, with any scheme it added.
 func (s *Sender) Target() string { return s.target }
 
-// Result is the outcome of sending one event, retries included.
+// Result is the outcome of sending one event, retries included. Status,
+// Header, Body and Latency are those of the last attempt.
 type Result struct {
-	Seq      int // 1-based position in the order sent
-	Event    Event
-	Status   int           // HTTP status of the last attempt; 0 when none came back
-	Latency  time.Duration // of the last attempt, until the response was read
-	Attempts int           // 1 plus the retries
-	Err      error         // why the last attempt got no response
-	// Response is the start of a non-2xx answer's body, or a redirect's
-	// Location: what a person needs to see why the handler said no.
-	Response string
+	Seq    int // 1-based position in the order sent
+	Event  Event
+	Status int         // HTTP status; 0 when no answer came
+	Header http.Header // the answer's headers; nil when no answer came
+	// Body is the start of the answer's body, up to the sender's
+	// WithKeepBody bytes; Truncated says there was more.
+	Body      []byte
+	Truncated bool
+	Latency   time.Duration // from sending the request to the end of the answer's body
+	Elapsed   time.Duration // from the first attempt to the end of the last, waits included
+	Attempts  int           // 1 plus the retries
+	// Err is why the last attempt got no answer, or only part of one (the
+	// body broke off). Its message is for a person (see httpx.Explain).
+	Err error
 }
 
-// OK reports whether the event got a 2xx.
+// OK reports whether the event got a whole 2xx answer.
 func (r Result) OK() bool { return r.Err == nil && r.Status >= 200 && r.Status < 300 }
 
 // Retries is the number of attempts after the first.
 func (r Result) Retries() int { return max(r.Attempts-1, 0) }
+
+// Deliver sends one event, retrying as configured, and returns its Result
+// (Seq 0). It is what the listener's --forward-to and the inspector's
+// replay use; Send runs it on a pool of workers.
+func (s *Sender) Deliver(ctx context.Context, ev Event) Result {
+	return s.deliver(ctx, job{ev: ev})
+}
 
 type job struct {
 	seq int
@@ -193,12 +178,11 @@ func (s *Sender) Send(ctx context.Context, events iter.Seq[Event]) <-chan Result
 	for range s.concurrency {
 		go func() {
 			defer func() { done <- struct{}{} }()
-			buf := make([]byte, 32<<10)
 			for j := range jobs {
 				if ctx.Err() != nil {
 					continue // drain: the dispatcher may be mid-send
 				}
-				results <- s.deliver(ctx, j, buf)
+				results <- s.deliver(ctx, j)
 			}
 		}()
 	}
@@ -212,22 +196,21 @@ func (s *Sender) Send(ctx context.Context, events iter.Seq[Event]) <-chan Result
 }
 
 // deliver sends one event, retrying as configured.
-func (s *Sender) deliver(ctx context.Context, j job, buf []byte) Result {
-	r := Result{Seq: j.seq, Event: j.ev}
+func (s *Sender) deliver(ctx context.Context, j job) (r Result) {
+	r = Result{Seq: j.seq, Event: j.ev}
+	start := time.Now()
+	defer func() { r.Elapsed = time.Since(start) }()
 	for attempt := 0; ; attempt++ {
 		if s.limiter != nil {
 			if err := s.limiter.Wait(ctx); err != nil {
 				if r.Attempts == 0 {
-					r.Err = ctx.Err()
-					if r.Err == nil {
-						r.Err = err
-					}
+					r.Err = httpx.Explain(cmp.Or(ctx.Err(), err), s.client.Timeout)
 				}
 				return r
 			}
 		}
 		r.Attempts++
-		wait, waitSet, retry := s.attempt(ctx, &r, buf)
+		wait, waitSet, retry := s.attempt(ctx, &r)
 		if !retry || attempt >= s.retries || ctx.Err() != nil {
 			return r
 		}
@@ -242,10 +225,11 @@ func (s *Sender) deliver(ctx context.Context, j job, buf []byte) Result {
 
 // attempt makes one request, fills r with its outcome, and says whether to
 // retry and after how long the server asked to wait.
-func (s *Sender) attempt(ctx context.Context, r *Result, buf []byte) (wait time.Duration, waitSet, retry bool) {
+func (s *Sender) attempt(ctx context.Context, r *Result) (wait time.Duration, waitSet, retry bool) {
+	r.Status, r.Header, r.Body, r.Truncated, r.Err = 0, nil, nil, false, nil
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.target, bytes.NewReader(r.Event.Body))
 	if err != nil {
-		r.Err = err
+		r.Err = fmt.Errorf("cannot make a request to %s: %w", s.target, err)
 		return 0, false, false
 	}
 	req.Header = s.header
@@ -260,30 +244,43 @@ func (s *Sender) attempt(ctx context.Context, r *Result, buf []byte) (wait time.
 	start := time.Now()
 	resp, err := s.client.Do(req)
 	if err != nil {
-		r.Status, r.Err, r.Latency, r.Response = 0, err, time.Since(start), ""
+		r.Latency, r.Err = time.Since(start), httpx.Explain(err, s.client.Timeout)
 		return 0, false, ctx.Err() == nil
 	}
-	r.Status, r.Err = resp.StatusCode, nil
-	r.Response = ""
-	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
-	if !ok {
-		n, _ := io.ReadFull(resp.Body, buf[:512])
-		r.Response = string(buf[:n])
-		if loc := resp.Header.Get("Location"); loc != "" && resp.StatusCode >= 300 && resp.StatusCode < 400 {
-			r.Response = "Location: " + loc
-		}
-	}
-	// Drain (up to a limit) and close, so the connection is reused.
-	_, _ = io.CopyBuffer(io.Discard, io.LimitReader(resp.Body, 4<<20), buf)
-	resp.Body.Close()
+	r.Status, r.Header = resp.StatusCode, resp.Header
+	r.Body, r.Truncated, err = s.readBody(resp.Body)
 	r.Latency = time.Since(start)
+	if err != nil {
+		// An answer cut off is not an answer: the handler may have failed
+		// half way. It is not retried either: it may have done its work.
+		r.Err = httpx.ExplainBroken(err, len(r.Body), s.client.Timeout)
+		return 0, false, false
+	}
 	if resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests {
 		return 0, false, false
 	}
-	if d, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
 		return min(d, s.maxRetryAfter), true, true
 	}
 	return 0, false, true
+}
+
+// readBody keeps the first keepBody bytes of an answer, reads and drops the
+// rest up to drainMax (as hey does: so the connection can carry the next
+// request), and closes it.
+func (s *Sender) readBody(body io.ReadCloser) (kept []byte, truncated bool, err error) {
+	defer body.Close()
+	if s.keepBody > 0 {
+		kept, err = io.ReadAll(io.LimitReader(body, int64(s.keepBody)))
+		if len(kept) == 0 {
+			kept = nil
+		}
+		if err != nil {
+			return kept, false, err
+		}
+	}
+	n, err := io.Copy(io.Discard, io.LimitReader(body, s.drainMax))
+	return kept, n > 0, err
 }
 
 // backoff is full jitter: uniform in [0, min(max, base·2^attempt)).
@@ -312,8 +309,8 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// ParseRetryAfter reads a Retry-After value: delay-seconds or an HTTP date.
-func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+// parseRetryAfter reads a Retry-After value: delay-seconds or an HTTP date.
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0, false
@@ -328,60 +325,4 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		return max(t.Sub(now), 0), true
 	}
 	return 0, false
-}
-
-// Unreachable reports whether err means nothing answered at the target at
-// all: refused, unknown host, no route, or no connection within the timeout.
-func Unreachable(err error) bool {
-	if err == nil {
-		return false
-	}
-	var dns *net.DNSError
-	var op *net.OpError
-	switch {
-	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EHOSTUNREACH),
-		errors.Is(err, syscall.ENETUNREACH), errors.As(err, &dns):
-		return true
-	case errors.As(err, &op):
-		return op.Op == "dial"
-	}
-	return false
-}
-
-// Reason says in a few words why an attempt got no response, for a
-// person: never a bare EOF, never the whole URL again.
-func Reason(err error) string {
-	var dns *net.DNSError
-	var ue *url.Error
-	var cert *tls.CertificateVerificationError
-	switch {
-	case err == nil:
-		return ""
-	case errors.Is(err, context.Canceled):
-		return "cancelled"
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return "connection refused"
-	case errors.Is(err, syscall.ECONNRESET):
-		return "connection reset by the server"
-	case errors.As(err, &dns):
-		if dns.IsNotFound {
-			return "no such host " + dns.Name
-		}
-		return "DNS lookup of " + dns.Name + " failed"
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return "the server closed the connection without answering"
-	case errors.As(err, &ue) && ue.Timeout():
-		return "no answer within the timeout"
-	case errors.As(err, &cert):
-		return "the TLS certificate is not trusted (self-signed? --insecure accepts it): " + cert.Err.Error()
-	}
-	return unwrapURLError(err).Error()
-}
-
-func unwrapURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
 }

@@ -1,0 +1,136 @@
+package httpx
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// TokenHeader carries a listener's --token, as an alternative to the token
+// query parameter. It is the listener's own secret, never the handler's: no
+// replay or forward sends it on.
+const TokenHeader = "X-Portant-Hooks-Token"
+
+// Redacted is what the listener journals instead of a secret header's value
+// (unless --keep-secrets). Such a value cannot be sent again.
+const Redacted = "[REDACTED]"
+
+// hopByHop headers describe one connection, not the message (RFC 9110
+// section 7.6.1), and the framing headers are set by whoever writes the
+// message next: a forward or a replay never copies them.
+var hopByHop = map[string]bool{
+	"Connection": true, "Proxy-Connection": true, "Keep-Alive": true,
+	"Proxy-Authenticate": true, "Proxy-Authorization": true, "Te": true,
+	"Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
+	"Content-Length": true,
+}
+
+// notReplayed are request headers that belong to the new request, not the
+// captured one: Host names the listener (or the tunnel), and the sender
+// negotiates its own Accept-Encoding so that it can read the answer.
+var notReplayed = map[string]bool{
+	"Host": true, "Accept-Encoding": true, TokenHeader: true,
+}
+
+// EndToEnd returns a copy of h without the headers that only describe the
+// connection it came over: the hop-by-hop ones, any that its Connection
+// header names, and Content-Length. It is what a forward copies from the
+// handler's answer to the sender's.
+func EndToEnd(h http.Header) http.Header {
+	out := make(http.Header, len(h))
+	drop := connectionNamed(h)
+	for name, vs := range h {
+		key := http.CanonicalHeaderKey(name)
+		if hopByHop[key] || drop[key] {
+			continue
+		}
+		out[key] = append(out[key], vs...)
+	}
+	return out
+}
+
+// Replayable returns the captured request headers that may be sent again, to
+// a handler, as they came: not the end-to-end-only ones (see EndToEnd), not
+// Host, Accept-Encoding or the listener's TokenHeader, and no value that is
+// not one header line. Values the listener redacted are dropped too, and
+// their names returned in secrets (in the order met), so the caller can say
+// which ones to pass by hand.
+func Replayable(captured map[string][]string) (h http.Header, secrets []string) {
+	h = http.Header{}
+	drop := connectionNamed(captured)
+	for name, vs := range captured {
+		key := http.CanonicalHeaderKey(name)
+		if hopByHop[key] || drop[key] || notReplayed[key] {
+			continue
+		}
+		for _, v := range vs {
+			switch {
+			case IsRedacted(v):
+				if !slices.Contains(secrets, key) {
+					secrets = append(secrets, key)
+				}
+			case ValidHeaderValue(v):
+				h[key] = append(h[key], v)
+			}
+		}
+	}
+	return h, secrets
+}
+
+// IsRedacted reports whether a captured value is the listener's Redacted
+// marker (in any case: a journal may have been edited by hand).
+func IsRedacted(v string) bool { return strings.EqualFold(strings.TrimSpace(v), Redacted) }
+
+// ValidHeaderValue reports whether v can be sent as a header value: one line,
+// no control characters but tab.
+func ValidHeaderValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < 0x20 && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidHeaderName reports whether name is an HTTP token (RFC 9110 tchar).
+func ValidHeaderName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if !isTokenChar(name[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isTokenChar(c byte) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}
+
+// connectionNamed are the headers a Connection header lists: they too were
+// for that connection only.
+func connectionNamed(h map[string][]string) map[string]bool {
+	var drop map[string]bool
+	for name, vs := range h {
+		if http.CanonicalHeaderKey(name) != "Connection" {
+			continue
+		}
+		for _, v := range vs {
+			for f := range strings.SplitSeq(v, ",") {
+				if f = strings.TrimSpace(f); f != "" {
+					if drop == nil {
+						drop = map[string]bool{}
+					}
+					drop[http.CanonicalHeaderKey(f)] = true
+				}
+			}
+		}
+	}
+	return drop
+}
