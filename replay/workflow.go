@@ -1,8 +1,10 @@
 package replay
 
 import (
+	"context"
 	"fmt"
 	"iter"
+	"sync"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
 )
@@ -113,4 +115,55 @@ func checkSets(bodies iter.Seq2[fixtures.EventType, []byte], sets []Set, v *fixt
 		}
 	}
 	return problems, nil
+}
+
+// turns keeps each workflow item's events in order whatever Send's
+// concurrency: the event after another of its item is sent once that one
+// is answered, as Portant runs an item's blocks one after the other.
+// Events outside a workflow (Item 0) go straight through.
+type turns struct {
+	mu sync.Mutex
+	// last is the done channel of each item's latest event dispatched;
+	// waits is, by seq, what an event waits for and then closes.
+	last  map[int]chan struct{}
+	waits map[int]turn
+}
+
+type turn struct{ after, done chan struct{} }
+
+// dispatched notes j's place in its item's order; Send calls it in the
+// order it hands jobs to workers.
+func (t *turns) dispatched(j job) {
+	if j.ev.Item == 0 {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.last == nil {
+		t.last, t.waits = map[int]chan struct{}{}, map[int]turn{}
+	}
+	done := make(chan struct{})
+	t.waits[j.seq] = turn{after: t.last[j.ev.Item], done: done}
+	t.last[j.ev.Item] = done
+}
+
+// deliver sends j with send once the event before it in its item is
+// answered. No wait can deadlock: workers take jobs in the order they were
+// dispatched, so the event waited for is with a worker already.
+func (t *turns) deliver(ctx context.Context, j job, send func(context.Context, job) Result) Result {
+	if j.ev.Item == 0 {
+		return send(ctx, j)
+	}
+	t.mu.Lock()
+	tn := t.waits[j.seq]
+	delete(t.waits, j.seq)
+	t.mu.Unlock()
+	defer close(tn.done)
+	if tn.after != nil {
+		select {
+		case <-tn.after:
+		case <-ctx.Done():
+		}
+	}
+	return send(ctx, j)
 }
