@@ -261,7 +261,8 @@ func (b *suiteBuilder) bodies() {
 // Describe says what a case sends, in a line: the types in order, the
 // spelling of the two-way keys, and the shape.
 //
-//	SIGNATURES_REQUESTED → SIGNATURES_COMPLETED · eventId, eventType, signature_url, signatureUrl · 1 document, 3 recipients
+//	SIGNATURES_REQUESTED → SIGNATURES_COMPLETED · documented spelling · 1 document, 3 recipients
+//	DOCUMENTS_CREATED · event_id, event_type · 1 document
 func (c CheckCase) Describe() string {
 	reqs := c.Requests()
 	var parts []string
@@ -269,6 +270,7 @@ func (c CheckCase) Describe() string {
 	var keys []string
 	docs, emails, recipients := 0, 0, 0
 	var traits Traits
+	documented := true
 	for _, r := range reqs {
 		ts, ev, ok := BodyTraits(r.Body)
 		traits |= ts
@@ -276,9 +278,13 @@ func (c CheckCase) Describe() string {
 			continue
 		}
 		keys = appendKeys(keys, ev)
+		documented = documented && ev.Casing() == fixtures.CasingDocumented
 		docs, emails, recipients = max(docs, len(ev.Data.Documents)), max(emails, len(ev.Data.Emails)), max(recipients, len(ev.Data.Recipients))
 	}
-	if len(keys) > 0 {
+	switch {
+	case len(keys) > 0 && documented:
+		parts = append(parts, "documented spelling")
+	case len(keys) > 0:
 		parts = append(parts, strings.Join(keys, ", "))
 	}
 	var shape []string
@@ -292,7 +298,7 @@ func (c CheckCase) Describe() string {
 	}
 	if len(shape) > 0 {
 		prefix := ""
-		if len(reqs) > 2 {
+		if len(reqs) > 2 && max(docs, emails, recipients) > 1 {
 			prefix = "up to "
 		}
 		parts = append(parts, prefix+strings.Join(shape, ", "))
@@ -307,6 +313,9 @@ func (c CheckCase) Describe() string {
 	}
 	return strings.Join(parts, " · ")
 }
+
+// allFour is the order of a case that sends each type once.
+var allFour = []fixtures.EventType{fixtures.DocumentsCreated, fixtures.EmailsCreated, fixtures.SignaturesRequested, fixtures.SignaturesCompleted}
 
 func (c CheckCase) describeTypes(reqs []Event) string {
 	switch {
@@ -324,6 +333,9 @@ func (c CheckCase) describeTypes(reqs []Event) string {
 		return fmt.Sprintf("%d events of %s, %s", len(reqs), plural(items, "item", "items"), how)
 	case c.Traits.Has(TraitBurst):
 		return fmt.Sprintf("%d× %s at once", len(reqs), reqs[0].Type)
+	}
+	if slices.EqualFunc(reqs, allFour, func(r Event, t fixtures.EventType) bool { return r.Type == t }) {
+		return "the 4 types in order"
 	}
 	var types []string
 	for _, r := range reqs {

@@ -101,14 +101,15 @@ func TestCheckSuiteIsolatesTraits(t *testing.T) {
 
 func TestCheckCaseDescribe(t *testing.T) {
 	want := map[string]string{
-		"spelling/documented/signatures_completed": "SIGNATURES_REQUESTED → SIGNATURES_COMPLETED · eventId, eventType, signature_url, signatureUrl · 1 document, 1 recipient",
-		"spelling/event_id/documents_created":      "DOCUMENTS_CREATED · event_id, event_type · 1 document",
-		"shape/recipients":                         "SIGNATURES_REQUESTED → SIGNATURES_COMPLETED · eventId, eventType, signature_url, signatureUrl · 1 document, 3 recipients",
-		"values/right-to-left":                     "DOCUMENTS_CREATED → EMAILS_CREATED → SIGNATURES_REQUESTED → SIGNATURES_COMPLETED · eventId, eventType, message_id, signature_url, signatureUrl · up to 1 document, 1 email, 1 recipient · right-to-left text",
-		"delivery/burst":                           "5× SIGNATURES_REQUESTED at once · eventId, eventType, signature_url · up to 1 document, 1 recipient",
-		"workflow/concurrent":                      "12 events of 3 items, at once · eventId, eventType, message_id, signature_url, signatureUrl",
-		"body/empty":                               "an empty body",
-		"body/not-json":                            "not JSON",
+		"spelling/documented/signatures_completed":    "SIGNATURES_REQUESTED → SIGNATURES_COMPLETED · documented spelling · 1 document, 1 recipient",
+		"spelling/signature_url/signatures_completed": "SIGNATURES_REQUESTED → SIGNATURES_COMPLETED · eventId, eventType, signature_url · 1 document, 1 recipient",
+		"spelling/event_id/documents_created":         "DOCUMENTS_CREATED · event_id, event_type · 1 document",
+		"shape/recipients":                            "SIGNATURES_REQUESTED → SIGNATURES_COMPLETED · documented spelling · 1 document, 3 recipients",
+		"values/right-to-left":                        "the 4 types in order · documented spelling · 1 document, 1 email, 1 recipient · right-to-left text",
+		"delivery/burst":                              "5× SIGNATURES_REQUESTED at once · documented spelling · 1 document, 1 recipient",
+		"workflow/concurrent":                         "12 events of 3 items, at once · documented spelling",
+		"body/empty":                                  "an empty body",
+		"body/not-json":                               "not JSON",
 	}
 	for _, c := range CheckSuite(3) {
 		w, ok := want[c.Name]

@@ -85,7 +85,7 @@ var traitNames = [numTraits]string{
 	TraitBurst:               "the same eventId several times at once",
 	TraitCompletedFirst:      "a SIGNATURES_COMPLETED whose SIGNATURES_REQUESTED was not sent before it",
 	TraitConcurrent:          "requests in flight at once",
-	TraitWorkflow:            "a workflow run's shared documents and recipients",
+	TraitWorkflow:            "a workflow run",
 }
 
 func (t Trait) String() string {
