@@ -214,7 +214,8 @@ func (e *UnknownCaseError) Error() string {
 
 // SelectCases returns the cases that match any of names, in suite order.
 // A name matches a case by its whole name, by a group ("spelling", or
-// "spelling/event_id"), or as a path.Match pattern ("*/signatures_*").
+// "spelling/event_id"), or as a pattern in which * stands for any
+// characters ("*/signatures_*").
 func SelectCases(cases []CheckCase, names []string) ([]CheckCase, error) {
 	if len(names) == 0 {
 		return cases, nil
@@ -225,7 +226,8 @@ func SelectCases(cases []CheckCase, names []string) ([]CheckCase, error) {
 		hit := false
 		for i, n := range names {
 			n = strings.Trim(strings.TrimSpace(n), "/")
-			ok, _ := path.Match(n, c.Name)
+			// '*' spans groups too: */signatures_completed
+			ok, _ := path.Match(strings.ReplaceAll(n, "/", ":"), strings.ReplaceAll(c.Name, "/", ":"))
 			if ok || c.Name == n || strings.HasPrefix(c.Name, n+"/") {
 				matched[i], hit = true, true
 			}
@@ -238,4 +240,14 @@ func SelectCases(cases []CheckCase, names []string) ([]CheckCase, error) {
 		return nil, &UnknownCaseError{Name: names[i]}
 	}
 	return out, nil
+}
+
+// Lanes is the most requests cases have in flight at once: the
+// connections a client for them should keep.
+func Lanes(cases []CheckCase) int {
+	n := 1
+	for _, c := range cases {
+		n = max(n, len(c.Lanes))
+	}
+	return n
 }

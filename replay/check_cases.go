@@ -119,9 +119,9 @@ func (b *suiteBuilder) spelling() {
 		case fixtures.SignaturesRequested:
 			keys += ", signature_url"
 		case fixtures.SignaturesCompleted:
-			keys += ", signatureUrl (after its request, spelt signature_url)"
+			keys += ", signatureUrl (after its request, with signature_url)"
 		}
-		b.add("spelling/documented/"+caseType(t), string(t)+" spelt as the vendor's example: "+keys,
+		b.add("spelling/documented/"+caseType(t), string(t)+" as the vendor's example spells it: "+keys,
 			b.typeEvents(t, baseline, fixtures.Spelling{})...)
 	}
 	snake := fixtures.Spelling{EventID: fixtures.CasingSnake, EventType: fixtures.CasingSnake}

@@ -85,8 +85,9 @@ func WriteCheckText(w io.Writer, r *CheckReport, st Styles) error {
 	}
 	b = append(b, verdict...)
 	if warned > 0 {
-		b = append(b, ", "...)
-		b = paint(st.Warn, b, plural(warned, "warning", "warnings"))
+		b = append(b, " ("...)
+		b = paint(st.Warn, b, fmt.Sprintf("%d with a warning", warned))
+		b = append(b, ')')
 	}
 	b = append(b, " in "...)
 	b = appendLatency(b, r.Time)

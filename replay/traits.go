@@ -422,7 +422,8 @@ func (t *Tally) TypeCounts() map[Trait]int {
 const maxOnly = 3
 
 // Lines says what the failures share in sentences, calling each thing
-// counted a noun ("case", "event"):
+// counted a noun ("case", "event"): the traits all failures share or, when
+// there is none, the ones only some failures have:
 //
 //	all 3 failures have 2+ recipients; none of the 23 passing cases has
 //	every case with right-to-left text failed (2 of the 3 failures)
@@ -442,6 +443,9 @@ func (sh Shared) Lines(noun string) []string {
 		out = append(out, fmt.Sprintf("%s %s %s; none of the %s has", failures, verb(sh.Failed), tr, plural(sh.Passed, "passing "+noun, "passing "+noun+"s")))
 	}
 	for i, f := range sh.Only {
+		if len(sh.All) > 0 {
+			break // the traits all failures share tell the story
+		}
 		if i == maxOnly {
 			out = append(out, fmt.Sprintf("and %d more traits only failures have", len(sh.Only)-maxOnly))
 			break

@@ -38,16 +38,13 @@ const (
 	// StrictFields refuses any field it does not know, as a decoder with
 	// DisallowUnknownFields does.
 	StrictFields Bug = "strict-fields"
-	// Slow takes SlowFor over every SIGNATURES_COMPLETED (it makes the
-	// signed PDF while the sender waits).
+	// Slow takes Handler.SlowFor over every SIGNATURES_COMPLETED (it makes
+	// the signed PDF while the sender waits).
 	Slow Bug = "slow"
 )
 
 // Bugs lists every bug, for usage messages.
 var Bugs = []Bug{CamelOnly, Recipients, NotIdempotent, Racy, NeedsRequested, StrictFields, Slow}
-
-// SlowFor is how long the Slow handler takes.
-var SlowFor = 2 * time.Second
 
 // raceWindow is how long the Racy handler works between its check and its
 // store: time for a second copy sent at the same moment to arrive.
@@ -56,11 +53,14 @@ const raceWindow = 25 * time.Millisecond
 // New returns a handler with bug: correct in every other way. It answers
 // 200 to every Portant event, once or several times, in any order and
 // either spelling, and 400 to a body that is no Portant event.
-func New(bug Bug) http.Handler {
-	return &handler{bug: bug, stored: map[string]bool{}, requested: map[string]bool{}, arriving: map[string]chan struct{}{}}
+func New(bug Bug) *Handler {
+	return &Handler{bug: bug, SlowFor: 2 * time.Second, stored: map[string]bool{}, requested: map[string]bool{}, arriving: map[string]chan struct{}{}}
 }
 
-type handler struct {
+// Handler is a webhook handler with one bug, or none.
+type Handler struct {
+	// SlowFor is how long the Slow handler takes; set it before serving.
+	SlowFor   time.Duration
 	bug       Bug
 	mu        sync.Mutex
 	stored    map[string]bool          // eventIds
@@ -68,7 +68,7 @@ type handler struct {
 	arriving  map[string]chan struct{} // Racy: closed when a second copy arrives
 }
 
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
 	if err != nil {
 		http.Error(w, "cannot read the body", http.StatusBadRequest)
@@ -106,7 +106,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	case h.bug == Slow && ev.Type == fixtures.SignaturesCompleted:
 		select {
-		case <-time.After(SlowFor):
+		case <-time.After(h.SlowFor):
 		case <-r.Context().Done():
 			return
 		}
@@ -120,7 +120,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // store records the event, idempotently unless the bug says otherwise.
-func (h *handler) store(ev fixtures.Event) (int, string) {
+func (h *Handler) store(ev fixtures.Event) (int, string) {
 	key := ""
 	if len(ev.Data.Documents) > 0 {
 		key = ev.Data.Documents[0].ID
