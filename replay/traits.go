@@ -1,7 +1,7 @@
 package replay
 
 import (
-	"encoding/json"
+	"bytes"
 	"fmt"
 	"hash/maphash"
 	"math/bits"
@@ -138,14 +138,17 @@ var typeTraits = map[fixtures.EventType]Trait{
 // BodyTraits are the traits of one request body, read through the event
 // model; ev is the body decoded, ok false when it is not a Portant event.
 func BodyTraits(body []byte) (s Traits, ev fixtures.Event, ok bool) {
-	switch {
-	case len(strings.TrimSpace(string(body))) == 0:
+	if len(bytes.TrimSpace(body)) == 0 {
 		return s.With(TraitEmpty, TraitNotEvent), ev, false
-	case !gjson.ValidBytes(body):
-		return s.With(TraitNotJSON, TraitNotEvent), ev, false
 	}
-	t, known := typeTraits[fixtures.Peek(body).Type]
-	if err := json.Unmarshal(body, &ev); err != nil || !known {
+	// UnmarshalJSON itself rather than json.Unmarshal: encoding/json would
+	// scan the body once more first, and send reads every result's.
+	err := ev.UnmarshalJSON(body)
+	t, known := typeTraits[ev.Type]
+	switch {
+	case err != nil && !gjson.ValidBytes(body):
+		return s.With(TraitNotJSON, TraitNotEvent), ev, false
+	case err != nil || !known || ev.ID == "":
 		return s.With(TraitNotPortant, TraitNotEvent), ev, false
 	}
 	s = s.With(t)
@@ -182,7 +185,7 @@ func BodyTraits(body []byte) (s Traits, ev fixtures.Event, ok bool) {
 	if hasExtra(ev) {
 		s = s.With(TraitUnknownFields)
 	}
-	return s | textTraits(gjson.ParseBytes(body)), ev, true
+	return s | textTraits(body), ev, true
 }
 
 func hasExtra(ev fixtures.Event) bool {
@@ -208,43 +211,45 @@ func hasExtra(ev fixtures.Event) bool {
 	return false
 }
 
-// textTraits are the traits of every string in a JSON value, names and
-// values alike.
-func textTraits(v gjson.Result) (s Traits) {
-	var walk func(gjson.Result)
-	text := func(str string) {
-		n := 0
-		for _, r := range str {
-			n++
-			if r >= utf8.RuneSelf {
-				s = s.With(TraitNonASCII)
-				if rightToLeft(r) {
-					s = s.With(TraitRTL)
-				}
+// textTraits are the traits of the strings of a valid JSON document,
+// member names and values alike: a scan of its bytes, without decoding.
+func textTraits(doc []byte) (s Traits) {
+	for i := 0; i < len(doc); i++ {
+		if doc[i] != '"' {
+			continue
+		}
+		n := 0 // characters in this string
+		for i++; i < len(doc) && doc[i] != '"'; n++ {
+			switch c := doc[i]; {
+			case c == '\\' && i+1 < len(doc) && doc[i+1] == 'u':
+				r, _ := strconv.ParseUint(string(doc[i+2:min(i+6, len(doc))]), 16, 32)
+				s |= runeTraits(rune(r))
+				i += 6
+			case c == '\\':
+				i += 2
+			case c < utf8.RuneSelf:
+				i++
+			default:
+				r, size := utf8.DecodeRune(doc[i:])
+				s |= runeTraits(r)
+				i += size
 			}
 		}
 		if n >= fixtures.LongName {
 			s = s.With(TraitLong)
 		}
 	}
-	walk = func(r gjson.Result) {
-		switch {
-		case r.IsObject():
-			r.ForEach(func(k, v gjson.Result) bool {
-				text(k.String())
-				walk(v)
-				return true
-			})
-		case r.IsArray():
-			r.ForEach(func(_, v gjson.Result) bool {
-				walk(v)
-				return true
-			})
-		case r.Type == gjson.String:
-			text(r.String())
-		}
+	return s
+}
+
+func runeTraits(r rune) (s Traits) {
+	if r < utf8.RuneSelf {
+		return 0
 	}
-	walk(v)
+	s = s.With(TraitNonASCII)
+	if rightToLeft(r) {
+		s = s.With(TraitRTL)
+	}
 	return s
 }
 
@@ -463,4 +468,84 @@ func verb(n int) string {
 		return "has"
 	}
 	return "have"
+}
+
+// maxTraitReads is how many passes, and how many failures, send reads the
+// traits of. Reading an event's costs about half of sending it to a bare
+// handler (BenchmarkBodyTraits against BenchmarkRunSummary, 10-25% of the
+// rate when every event was read): a run reads its first ones only, at
+// most 80ms of work, so a load test keeps its rate.
+const maxTraitReads = 2000
+
+// addTraits counts a result's traits for the summary's line on what the
+// failures share.
+func (s *Stats) addTraits(r Result) {
+	failed := !r.OK()
+	if failed && s.traits.Failed >= maxTraitReads || !failed && s.traits.Passed >= maxTraitReads {
+		s.traitsCapped = true
+		return
+	}
+	ts, ev, ok := BodyTraits(r.Event.Body)
+	if ok {
+		ts |= s.seq.Next(ev)
+	}
+	s.traits.Add(ts, failed)
+}
+
+// failuresLine says what send's failures share, by type and by trait:
+//
+//	119 failed: all SIGNATURES_*, all with 2+ recipients; none of the 181 that passed has
+func (s *Stats) failuresLine() string {
+	sh := s.traits.Shared()
+	if sh.Failed == 0 {
+		return ""
+	}
+	var parts []string
+	if len(sh.Types) > 0 {
+		parts = append(parts, "all "+typeName(sh.Types[len(sh.Types)-1]))
+	} else {
+		counts := s.traits.TypeCounts()
+		var by []string
+		for tr := TraitDocumentsCreated; tr <= TraitSignaturesCompleted; tr++ {
+			if counts[tr] > 0 {
+				by = append(by, fmt.Sprintf("%d %s", counts[tr], typeName(tr)))
+			}
+		}
+		if len(by) > 0 {
+			parts = append(parts, strings.Join(by, ", "))
+		}
+	}
+	for _, tr := range sh.All {
+		if tr > TraitSignatures {
+			parts = append(parts, "all with "+tr.String())
+		}
+	}
+	failures := strconv.Itoa(sh.Failed)
+	if s.traitsCapped {
+		failures = "of the first " + failures
+	}
+	line := failures + " failed"
+	if len(parts) > 0 {
+		line += ": " + strings.Join(parts, ", ")
+	}
+	switch {
+	case sh.Passed == 0:
+		return line
+	case len(sh.All) > 0 && sh.All[len(sh.All)-1] > TraitSignatures:
+		passed := strconv.Itoa(sh.Passed)
+		if s.traitsCapped {
+			passed = "first " + passed
+		}
+		return line + fmt.Sprintf("; none of the %s that passed has", passed)
+	case len(sh.Only) > 0:
+		f := sh.Only[0]
+		return line + fmt.Sprintf("; every event with %s failed (%d of them), none passed", f.Trait, f.Failed)
+	}
+	return line + ": no trait sets them apart from the ones that passed"
+}
+
+// typeName is a type trait as a type: SIGNATURES_REQUESTED, SIGNATURES_*.
+func typeName(tr Trait) string {
+	name := strings.TrimSuffix(tr.String(), " event")
+	return name[strings.IndexByte(name, ' ')+1:]
 }

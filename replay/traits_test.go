@@ -1,11 +1,18 @@
 package replay
 
 import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
+	"github.com/portant-hooks/portant-hooks/internal/httpx"
 )
 
 func TestBodyTraits(t *testing.T) {
@@ -118,5 +125,66 @@ func TestSharedTraits(t *testing.T) {
 	noTrait.Add(some(TraitEmailsCreated), false)
 	if got := noTrait.Shared().Lines("event"); len(got) != 1 || !strings.Contains(got[0], "no trait sets the failures apart") {
 		t.Errorf("no trait: %q", got)
+	}
+}
+
+// BodyTraits runs for every result of send, so its cost is measured
+// against what sending an event costs (BenchmarkSend, some µs each).
+func BenchmarkBodyTraits(b *testing.B) {
+	body := fixtures.NewGenerator(1, "").Event(fixtures.SignaturesRequested)
+	var q Sequence
+	for b.Loop() {
+		_, ev, _ := BodyTraits(body)
+		q.Next(ev)
+	}
+}
+
+// BenchmarkRunSummary is send as users run it (Run: Stats, lines, the
+// summary) against a bare handler: what the failures' traits cost there.
+func BenchmarkRunSummary(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
+	defer srv.Close()
+	s, _ := NewSender(httpx.NewClient(httpx.ClientOptions{Timeout: 5 * time.Second, Connections: 32}), srv.URL, WithConcurrency(32))
+	b.ResetTimer()
+	stats, err := Run(context.Background(), s, Synthetic{Types: fixtures.Types, Count: b.N/4 + 1, Seed: 1}.Events(), Output{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(stats.Sent)/b.Elapsed().Seconds(), "events/s")
+}
+
+// send's summary says what its failures share, by type and trait.
+func TestStatsFailuresLine(t *testing.T) {
+	var s Stats
+	if s.failuresLine() != "" {
+		t.Error("a line with nothing sent")
+	}
+	passed, failed := 0, 0
+	for _, body := range collect(Synthetic{Types: fixtures.Types, Count: 50, Seed: 3}) {
+		_, ev, _ := BodyTraits(body.Body)
+		r := Result{Event: body, Status: 200, Attempts: 1}
+		if len(ev.Data.Recipients) > 1 {
+			r.Status = 500
+			failed++
+		} else {
+			passed++
+		}
+		s.Add(r)
+	}
+	want := fmt.Sprintf("%d failed: all SIGNATURES_*, all with 2+ recipients; none of the %d that passed has", failed, passed)
+	if got := s.failuresLine(); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+
+	var byType Stats
+	for _, body := range collect(Synthetic{Types: fixtures.Types, Count: 3, Seed: 3}) {
+		status := 200
+		if body.Type == fixtures.EmailsCreated || body.Type == fixtures.DocumentsCreated {
+			status = 503
+		}
+		byType.Add(Result{Event: body, Status: status, Attempts: 1})
+	}
+	if got, want := byType.failuresLine(), "6 failed: 3 DOCUMENTS_CREATED, 3 EMAILS_CREATED"; !strings.HasPrefix(got, want) {
+		t.Errorf("got  %s\nwant %s…", got, want)
 	}
 }
