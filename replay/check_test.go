@@ -3,6 +3,8 @@ package replay
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -200,5 +202,20 @@ func TestSaveFailures(t *testing.T) {
 	b, _ := os.ReadFile(want[0])
 	if !bytes.Equal(b, rep.Results[slices.IndexFunc(rep.Results, func(r CheckResult) bool { return r.Case.Name == "delivery/completed-first" })].Case.Requests()[0].Body) {
 		t.Error("the saved request differs from the one sent")
+	}
+}
+
+// BenchmarkCheck runs the default suite against a bare handler answering
+// 200, as a developer runs check on every change of a handler: it must
+// take well under 2s (issue 11).
+func BenchmarkCheck(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
+	defer srv.Close()
+	cases := CheckSuite(1)
+	for b.Loop() {
+		s, _ := NewSender(httpx.NewClient(httpx.ClientOptions{Timeout: 10 * time.Second, Connections: Lanes(cases)}), srv.URL)
+		if _, err := Check(context.Background(), s, cases, CheckOptions{Timeout: 10 * time.Second}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
