@@ -1,7 +1,9 @@
 package replay
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -187,4 +189,52 @@ func TestStatsFailuresLine(t *testing.T) {
 	if got, want := byType.failuresLine(), "6 failed: 3 DOCUMENTS_CREATED, 3 EMAILS_CREATED"; !strings.HasPrefix(got, want) {
 		t.Errorf("got  %s\nwant %s…", got, want)
 	}
+}
+
+// The byte scan of textTraits reads strings as a JSON decoder does: the
+// same traits as walking the decoded strings, for any valid JSON.
+func FuzzTextTraits(f *testing.F) {
+	for _, t := range fixtures.Types {
+		f.Add(fixtures.Example(t))
+	}
+	f.Add([]byte(`{"a\u00e9":"\ud83c\udf89 \u05d0","b":["x\"\\y", "عقد"]}`))
+	f.Add([]byte(`"` + strings.Repeat("é", fixtures.LongName) + `"`))
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		if !json.Valid(doc) {
+			return
+		}
+		// Every string, names included, repeated names too, as tokens.
+		var want Traits
+		dec := json.NewDecoder(bytes.NewReader(doc))
+		for {
+			tok, err := dec.Token()
+			if err != nil {
+				break
+			}
+			if str, ok := tok.(string); ok {
+				if len([]rune(str)) >= fixtures.LongName {
+					want = want.With(TraitLong)
+				}
+				for _, r := range str {
+					want |= runeTraits(r)
+				}
+			}
+		}
+		if got := textTraits(doc); got != want {
+			t.Errorf("textTraits(%q) = %s, want %s", doc, got, want)
+		}
+	})
+}
+
+func FuzzBodyTraits(f *testing.F) {
+	for _, t := range fixtures.Types {
+		f.Add(fixtures.Example(t))
+	}
+	f.Add([]byte(`{"data":{"recipients":[{"order":"1"}]},"event_id":"x","eventType":"SIGNATURES_COMPLETED"}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		ts, _, ok := BodyTraits(body) // never panics
+		if ok == ts.Has(TraitNotEvent) {
+			t.Errorf("%q: ok %v, traits %s", body, ok, ts)
+		}
+	})
 }
