@@ -48,7 +48,7 @@ var Bugs = []Bug{CamelOnly, Recipients, NotIdempotent, Racy, NeedsRequested, Str
 
 // raceWindow is how long the Racy handler works between its check and its
 // store: time for a second copy sent at the same moment to arrive.
-const raceWindow = 25 * time.Millisecond
+const raceWindow = 50 * time.Millisecond
 
 // New returns a handler with bug: correct in every other way. It answers
 // 200 to every Portant event, once or several times, in any order and
