@@ -4,9 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/portant-hooks/portant-hooks/internal/atomicfile"
 	"net"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -257,13 +256,8 @@ func startInspector(cmd *cobra.Command, opts listenOptions, cfg *capture.Config)
 // writeReadyFile writes url to path in one step, so a reader never sees it
 // half written.
 func writeReadyFile(path, url string) error {
-	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
-	if err := os.WriteFile(tmp, []byte(url+"\n"), 0o644); err != nil {
-		return fmt.Errorf("write ready file: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("write ready file: %w", err)
+	if err := atomicfile.WriteFile(path, []byte(url+"\n"), 0o644); err != nil {
+		return fmt.Errorf("ready file: %w", err)
 	}
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -14,10 +16,11 @@ import (
 )
 
 type validateOptions struct {
-	strict bool
-	typ    string
-	schema string
-	format string
+	strict       bool
+	typ          string
+	schema       string
+	assertFormat bool
+	format       string
 }
 
 func newValidateCmd(f *Factory) *cobra.Command {
@@ -32,7 +35,17 @@ are skipped), globs are expanded (** included), and "-" reads standard input.
 Every problem names the file, line and column, the JSON pointer and what is
 wrong:
 
-  fixtures/bad.json:7:19: /data/documents/0/url: not a URI: "docs/123"
+  fixtures/bad.json:7:19: /data/documents/0/url: not a URI (no scheme, such as https:): "docs/123"
+
+Every document is judged by the schema that "portant-hooks schema" prints
+(--strict: "schema --strict"), or by yours with --schema, as JSON Schema
+draft 2020-12 says. JSON is read as RFC 8259 says: a file that is not UTF-8
+is not JSON, and a member name given twice in one object is a problem.
+
+With --schema, "format" is an annotation, as draft 2020-12 has it, unless
+your schema's metaschema turns on the format-assertion vocabulary or you
+pass --assert-format. $refs reach the built-in schemas by their $id and
+files by their path, never the network.
 
 Exit status: 0 all valid, 1 any invalid, 2 usage error or unreadable input.`,
 		Example: `  portant-hooks validate fixtures/
@@ -52,6 +65,7 @@ Exit status: 0 all valid, 1 any invalid, 2 usage error or unreadable input.`,
 	fl.BoolVar(&opts.strict, "strict", false, "refuse unknown properties, assert formats and id patterns")
 	fl.StringVar(&opts.typ, "type", "", "require every event to be of this type")
 	fl.StringVar(&opts.schema, "schema", "", "validate against your own draft 2020-12 schema (it may $ref "+fixtures.SchemaID+")")
+	fl.BoolVar(&opts.assertFormat, "assert-format", false, "with --schema: check \"format\" (email, uri, date-time, ...) instead of taking it as an annotation")
 	fl.StringVar(&opts.format, "format", "text", "output: "+strings.Join(fixtures.ReportFormats, "|"))
 	_ = cmd.MarkFlagFilename("schema", "json")
 	_ = cmd.RegisterFlagCompletionFunc("type", completeTypes(false, false))
@@ -63,7 +77,7 @@ func validateRun(ctx context.Context, f *Factory, opts validateOptions, args []s
 	if !slices.Contains(fixtures.ReportFormats, opts.format) {
 		return flagErrorf("unknown --format %q: use %s", opts.format, strings.Join(fixtures.ReportFormats, ", "))
 	}
-	vopts := fixtures.Options{Strict: opts.strict, SchemaFile: opts.schema}
+	vopts := fixtures.Options{Strict: opts.strict, SchemaFile: opts.schema, AssertFormat: opts.assertFormat}
 	if opts.typ != "" {
 		t, err := fixtures.ParseType(opts.typ)
 		if err != nil {
@@ -74,6 +88,9 @@ func validateRun(ctx context.Context, f *Factory, opts validateOptions, args []s
 	if opts.schema != "" && opts.strict {
 		return flagErrorf("--schema and --strict cannot be combined: $ref %s from your schema instead", fixtures.StrictSchemaID)
 	}
+	if opts.assertFormat && opts.schema == "" {
+		return flagErrorf("--assert-format applies to --schema: the built-in schemas already say which formats they check")
+	}
 	if n := countStdin(args); n > 1 {
 		return flagErrorf("standard input (-) can be named only once")
 	}
@@ -81,11 +98,25 @@ func validateRun(ctx context.Context, f *Factory, opts validateOptions, args []s
 	if err != nil {
 		return inputErrorf("%v", err)
 	}
+	// Validating allocates some 36 KB per document, garbage at once, over a
+	// live heap of a few hundred KB (compiling the schema, 1 MB): at Go's
+	// default GOGC=100 the collector runs every hundred documents or so. At
+	// 400, validating takes a quarter less CPU (BenchmarkValidateFiles in
+	// fixtures, gc=400 against gc=100), and a whole run of 10,000 files 12%
+	// less, for a few MB more memory. A GOGC the user sets wins.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 	v, err := fixtures.NewValidator(vopts)
 	if err != nil {
 		return inputErrorf("%v", err)
 	}
-	results, err := v.ValidateInputs(ctx, ins, f.IO.In)
+	names := make([]string, len(ins))
+	byName := make(map[string]inputs.Input, len(ins))
+	for i, in := range ins {
+		names[i], byName[in.Name] = in.Name, in
+	}
+	results, err := v.ValidateFiles(ctx, names, func(name string) ([]byte, error) { return byName[name].Read(f.IO.In) })
 	if err != nil {
 		return err // interrupted
 	}

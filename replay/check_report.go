@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
+	"github.com/portant-hooks/portant-hooks/internal/atomicfile"
 )
 
 // CheckSuiteName names check's reports.
@@ -226,7 +227,7 @@ func (r *CheckReport) SaveFailures(dir string) ([]string, error) {
 			if ev.Type == fixtures.Unknown {
 				name = fmt.Sprintf("%02d-body.txt", i+1)
 			}
-			if err := fixtures.WriteFile(filepath.Join(caseDir, name), ev.Body); err != nil {
+			if err := atomicfile.WriteFile(filepath.Join(caseDir, name), ev.Body, 0o644); err != nil {
 				return dirs, err
 			}
 		}

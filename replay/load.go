@@ -43,12 +43,12 @@ func (e *SourceError) Error() string {
 
 func (e *SourceError) Unwrap() error { return e.Err }
 
-// Load reads every input in order. A file holds one JSON value (sent byte
-// for byte, whitespace included) or several (NDJSON, `generate --compact`
-// output: each value is an event named file:line). Nothing is sent from a
-// set of sources with an error in any of them: the error joins one
-// *SourceError per bad source.
-func Load(ins []inputs.Input, stdin io.Reader, opts LoadOptions) (Events, error) {
+// Load reads the files at paths in order, "-" being stdin. A file holds
+// one JSON value (sent byte for byte, whitespace included) or several
+// (NDJSON, `generate --compact` output: each value is an event named
+// file:line). Nothing is sent from a set of sources with an error in any of
+// them: the error joins one *SourceError per bad source.
+func Load(paths []string, stdin io.Reader, opts LoadOptions) (Events, error) {
 	v := opts.Validator
 	if v == nil {
 		var err error
@@ -64,7 +64,8 @@ func Load(ins []inputs.Input, stdin io.Reader, opts LoadOptions) (Events, error)
 		events Events
 		errs   []error
 	)
-	for _, in := range ins {
+	for _, path := range paths {
+		in := inputs.FromArg(path)
 		doc, err := in.Read(stdin)
 		if err != nil {
 			errs = append(errs, &SourceError{Name: in.Name, Err: errors.Unwrap(err)})

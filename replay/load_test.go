@@ -33,7 +33,11 @@ func load(t *testing.T, args []string, stdin string, opts LoadOptions) (Events, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Load(ins, strings.NewReader(stdin), opts)
+	var paths []string
+	for _, in := range ins {
+		paths = append(paths, in.Arg())
+	}
+	return Load(paths, strings.NewReader(stdin), opts)
 }
 
 func TestLoadKeepsBytesAndOrder(t *testing.T) {
@@ -203,7 +207,7 @@ func FuzzLoad(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, doc []byte) {
-		evs, err := Load([]inputs.Input{{Name: "<stdin>"}}, bytes.NewReader(doc), LoadOptions{Validator: v})
+		evs, err := Load([]string{"-"}, bytes.NewReader(doc), LoadOptions{Validator: v})
 		if err != nil {
 			var se *SourceError
 			if !errors.As(err, &se) {

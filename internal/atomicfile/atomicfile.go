@@ -1,0 +1,67 @@
+// Package atomicfile writes a file so that a reader sees either the old
+// content or the whole new content, never a part: scrub's outputs (with
+// --in-place, the user's own fixtures), generate's files and listen's ready
+// files. It is the plain form, a temporary file in the same directory and
+// a rename, which works on every platform (github.com/google/renameio has
+// no WriteFile on Windows, and syncs every file, which made generate --out
+// of 1,000 files take 2 s instead of 35 ms).
+package atomicfile
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// WriteFile writes data to path atomically, creating path's directory if
+// needed. The temporary file starts with a dot, so that validate and send,
+// which skip hidden files, never pick one up, and it is removed on failure.
+// The error names path and says why, without the temporary file's name.
+func WriteFile(path string, data []byte, perm fs.FileMode) error {
+	if err := write(path, data, perm); err != nil {
+		return fmt.Errorf("write %s: %w", path, underlying(err))
+	}
+	return nil
+}
+
+func write(path string, data []byte, perm fs.FileMode) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(perm)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+	}
+	return err
+}
+
+// underlying drops the *PathError or *LinkError wrapper, whose path may be
+// the temporary file's.
+func underlying(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
+	}
+	return err
+}
