@@ -44,6 +44,13 @@ func cmdHandler(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	h := handlertest.New(bug)
 	h.SlowFor = slow
+	serveInScript(ts, ln, h)
+	ts.Setenv(args[1], "http://"+ln.Addr().String()+"/webhooks/portant")
+}
+
+// serveInScript serves h on ln in the background of the script, and shuts
+// it down when the script ends.
+func serveInScript(ts *testscript.TestScript, ln net.Listener, h http.Handler) {
 	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: h}
 	go srv.Serve(ln) //nolint:errcheck // ends with the script
 	ts.Defer(func() {
@@ -51,5 +58,4 @@ func cmdHandler(ts *testscript.TestScript, neg bool, args []string) {
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 	})
-	ts.Setenv(args[1], "http://"+ln.Addr().String()+"/webhooks/portant")
 }
