@@ -116,16 +116,29 @@ func checkRun(cmd *cobra.Command, f *Factory, opts checkOptions, started time.Ti
 	if err != nil {
 		return flagErrorf("--to: %v", err)
 	}
-	rep, err := replay.Check(cmd.Context(), sender, cases, replay.CheckOptions{Timeout: opts.timeout, Seed: opts.seed})
+	// The text report goes out case by case, for a person watching.
+	text := replay.CheckText{W: f.IO.Out, Styles: resultStyles(f.IO.ColorOut())}
+	copts := replay.CheckOptions{Timeout: opts.timeout, Seed: opts.seed}
+	if opts.format == "text" {
+		copts.Progress = func(res replay.CheckResult) { _ = text.Case(res) }
+		if err := text.Start(sender.Target(), cases, opts.seed); err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+	}
+	rep, err := replay.Check(cmd.Context(), sender, cases, copts)
 	var dead *replay.UnreachableError
 	switch {
 	case errors.As(err, &dead):
-		return &ExitError{Code: exitFailed, err: fmt.Errorf("%v Check --to (config check.to); no case was run", err)}
+		return &ExitError{Code: exitFailed, err: fmt.Errorf("%v Check --to (config check.to); nothing more was sent", err)}
 	case err != nil:
 		return err // interrupted
 	}
-	if err := writeCheckReport(f, opts.format, rep); err != nil {
-		return err
+	if opts.format != "text" {
+		if err := writeCheckReport(f, opts.format, rep); err != nil {
+			return err
+		}
+	} else if err := text.End(rep); err != nil {
+		return fmt.Errorf("write report: %w", err)
 	}
 	if opts.saveFailures != "" {
 		dirs, err := rep.SaveFailures(opts.saveFailures)
@@ -143,20 +156,15 @@ func checkRun(cmd *cobra.Command, f *Factory, opts checkOptions, started time.Ti
 	return nil
 }
 
+// writeCheckReport writes the machine-read reports.
 func writeCheckReport(f *Factory, format string, rep *replay.CheckReport) error {
-	var err error
-	switch format {
-	case "text":
-		err = replay.WriteCheckText(f.IO.Out, rep, resultStyles(f.IO.ColorOut()))
-	case "github":
-		err = replay.WriteCheckGitHub(f.IO.Out, rep)
-	default:
-		return writeReport(f, format, rep.Suite())
+	if format == "github" {
+		if err := replay.WriteCheckGitHub(f.IO.Out, rep); err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	return nil
+	return writeReport(f, format, rep.Suite())
 }
 
 // checkReportError writes a machine-read report for a run that could not

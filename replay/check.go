@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/portant-hooks/portant-hooks/internal/httpx"
 )
 
 // CheckOptions say how Check runs.
@@ -21,6 +20,8 @@ type CheckOptions struct {
 	// as slow. 0 flags nothing.
 	Timeout time.Duration
 	Seed    uint64 // the seed the cases were made from, for the report
+	// Progress, when set, is called with each case's result as it ends.
+	Progress func(CheckResult)
 }
 
 // Verdict is how a case went.
@@ -78,9 +79,10 @@ func (r *CheckReport) Counts() (passed, warned, failed int) {
 }
 
 // Check runs cases against s's target, one case after another, and judges
-// each answer. It stops early, with an *UnreachableError, when the target
-// cannot be reached and nothing has answered, and with ctx's error when
-// ctx ends; the report then holds the cases run so far.
+// each answer. It stops early, with an *UnreachableError, when nothing
+// answers the first case (refused, or no answer within the timeout), and
+// with ctx's error when ctx ends; the report then holds the cases run so
+// far.
 func Check(ctx context.Context, s *Sender, cases []CheckCase, o CheckOptions) (*CheckReport, error) {
 	rep := &CheckReport{Target: s.Target(), Seed: o.Seed, Started: time.Now()}
 	defer func() { rep.Time = time.Since(rep.Started) }()
@@ -93,11 +95,16 @@ func Check(ctx context.Context, s *Sender, cases []CheckCase, o CheckOptions) (*
 		for _, r := range res.Results {
 			answered = answered || r.Status > 0
 		}
-		if !answered && httpx.Unreachable(res.Results[0].Err) {
+		if !answered {
+			// Refused, or no answer within the timeout: the rest would
+			// fail the same way, a timeout each.
 			return rep, &UnreachableError{Target: s.Target(), Err: res.Results[0].Err}
 		}
 		judge(&res, o.Timeout)
 		rep.Results = append(rep.Results, res)
+		if o.Progress != nil {
+			o.Progress(res)
+		}
 	}
 	rep.summarize()
 	return rep, ctx.Err()

@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"maps"
@@ -51,11 +52,40 @@ func WriteCheckText(w io.Writer, r *CheckReport, st Styles) error {
 	for i, res := range r.Results {
 		cases[i] = res.Case
 	}
-	width := nameWidth(cases)
-	b := fmt.Appendf(nil, "check %s: %s (seed %d)\n\n", r.Target, plural(len(r.Results), "case", "cases"), r.Seed)
+	t := CheckText{W: w, Styles: st}
+	err := t.Start(r.Target, cases, r.Seed)
 	for _, res := range r.Results {
-		b = appendCheckLine(b, res, width, st)
+		err = cmp.Or(err, t.Case(res))
 	}
+	return cmp.Or(err, t.End(r))
+}
+
+// CheckText writes the text report as the run goes, so that a person
+// sees each case as it ends: Start, then Case for each result (Check's
+// Progress), then End.
+type CheckText struct {
+	W      io.Writer
+	Styles Styles
+	width  int // of the longest case name
+}
+
+// Start writes the heading.
+func (t *CheckText) Start(target string, cases []CheckCase, seed uint64) error {
+	t.width = nameWidth(cases)
+	_, err := fmt.Fprintf(t.W, "check %s: %s (seed %d)\n\n", target, plural(len(cases), "case", "cases"), seed)
+	return err
+}
+
+// Case writes one case's lines.
+func (t *CheckText) Case(res CheckResult) error {
+	_, err := t.W.Write(appendCheckLine(nil, res, t.width, t.Styles))
+	return err
+}
+
+// End writes what the failures share and the closing line.
+func (t *CheckText) End(r *CheckReport) error {
+	st := t.Styles
+	var b []byte
 	_, warned, failed := r.Counts()
 	if failed > 0 {
 		b = append(b, "\nWhat the failures share\n"...)
@@ -93,7 +123,7 @@ func WriteCheckText(w io.Writer, r *CheckReport, st Styles) error {
 	b = append(b, " in "...)
 	b = appendLatency(b, r.Time)
 	b = fmt.Appendf(b, " (--seed %d sends the same requests again)\n", r.Seed)
-	_, err := w.Write(b)
+	_, err := t.W.Write(b)
 	return err
 }
 

@@ -5,6 +5,8 @@
 //
 // It is a plain library, like vegeta's: cmd turns flags into a Plan, a
 // Sender built around the caller's *http.Client, and a loop over Results.
+// Check runs the check suite (CheckSuite) through the same Sender, and
+// Traits say what the failures of either share.
 package replay
 
 import (
