@@ -27,9 +27,9 @@ type CheckOptions struct {
 type Verdict int
 
 const (
-	Passed Verdict = iota
-	Warned         // passed, with something to look at: a slow answer, a 2xx for a body that is no event
-	Failed
+	CasePassed Verdict = iota // every answer as it should be
+	CaseWarned                // passed, with something to look at: a slow answer, a 2xx for a body that is no event
+	CaseFailed                // an answer that is wrong, or none
 )
 
 // CheckResult is how one case went.
@@ -66,9 +66,9 @@ type CheckReport struct {
 func (r *CheckReport) Counts() (passed, warned, failed int) {
 	for _, c := range r.Results {
 		switch c.Verdict {
-		case Passed:
+		case CasePassed:
 			passed++
-		case Warned:
+		case CaseWarned:
 			warned++
 		default:
 			failed++
@@ -144,7 +144,7 @@ func runCase(ctx context.Context, s *Sender, c CheckCase) CheckResult {
 
 // judge sets a case's verdict from its answers.
 func judge(res *CheckResult, timeout time.Duration) {
-	res.Shown, res.Verdict = 0, Passed
+	res.Shown, res.Verdict = 0, CasePassed
 	slowest := 0
 	for i, r := range res.Results {
 		v, why := answerVerdict(res.Case.Expect, r, timeout)
@@ -155,7 +155,7 @@ func judge(res *CheckResult, timeout time.Duration) {
 			slowest = i
 		}
 	}
-	if res.Verdict == Passed {
+	if res.Verdict == CasePassed {
 		res.Shown = slowest
 	}
 }
@@ -170,19 +170,19 @@ func answerVerdict(expect Expect, r Result, timeout time.Duration) (Verdict, str
 	}
 	switch {
 	case r.Err != nil:
-		return Failed, reason(r.Err)
+		return CaseFailed, reason(r.Err)
 	case expect == ExpectRejected && r.Status >= 400 && r.Status < 500:
 	case expect == ExpectRejected && r.OK():
-		return Warned, "a 2xx for a body that is not a Portant event: a 4xx would say it was refused"
+		return CaseWarned, "a 2xx for a body that is not a Portant event: a 4xx would say it was refused"
 	case expect == ExpectRejected && r.Status >= 500:
-		return Failed, answer() + " (a 5xx says the handler broke: a 4xx is right here)"
+		return CaseFailed, answer() + " (a 5xx says the handler broke: a 4xx is right here)"
 	case !r.OK():
-		return Failed, answer()
+		return CaseFailed, answer()
 	}
 	if timeout > 0 && r.Latency >= timeout/2 {
-		return Warned, fmt.Sprintf("slow: answered after %s, over half the %s timeout", appendLatency(nil, r.Latency), timeout)
+		return CaseWarned, fmt.Sprintf("slow: answered after %s, over half the %s timeout", appendLatency(nil, r.Latency), timeout)
 	}
-	return Passed, ""
+	return CasePassed, ""
 }
 
 // summarize tallies what the failures share and how they were answered.
@@ -190,12 +190,12 @@ func (r *CheckReport) summarize() {
 	var t Tally
 	r.Answers = map[string]int{}
 	for _, c := range r.Results {
-		t.Add(c.Traits, c.Verdict == Failed)
-		if c.Verdict != Failed {
+		t.Add(c.Traits, c.Verdict == CaseFailed)
+		if c.Verdict != CaseFailed {
 			continue
 		}
 		for _, a := range c.Results {
-			if v, _ := answerVerdict(c.Case.Expect, a, 0); v == Failed {
+			if v, _ := answerVerdict(c.Case.Expect, a, 0); v == CaseFailed {
 				r.Answers[answerKind(a)]++
 			}
 		}

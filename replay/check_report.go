@@ -130,9 +130,9 @@ func (t *CheckText) End(r *CheckReport) error {
 func appendCheckLine(b []byte, res CheckResult, width int, st Styles) []byte {
 	mark, style := "✓", st.Good
 	switch res.Verdict {
-	case Warned:
+	case CaseWarned:
 		mark, style = "!", st.Warn
-	case Failed:
+	case CaseFailed:
 		mark, style = "✗", st.Bad
 	}
 	b = paint(style, b, mark)
@@ -151,7 +151,7 @@ func appendCheckLine(b []byte, res CheckResult, width int, st Styles) []byte {
 	b = append(b, "  "...)
 	b = paint(st.Faint, b, res.Case.Describe())
 	b = append(b, '\n')
-	if res.Verdict == Passed {
+	if res.Verdict == CasePassed {
 		return b
 	}
 	b = append(b, "    "...)
@@ -193,10 +193,10 @@ func (r *CheckReport) Suite() fixtures.Suite {
 	for i, res := range r.Results {
 		group, _, _ := strings.Cut(res.Case.Name, "/")
 		c := fixtures.Case{Name: res.Case.Name, Classname: "portant-hooks.check." + group, Time: res.Time}
-		if res.Verdict == Failed {
+		if res.Verdict == CaseFailed {
 			for k, a := range res.Results {
 				v, why := answerVerdict(res.Case.Expect, a, 0)
-				if v != Failed {
+				if v != CaseFailed {
 					continue
 				}
 				msg := why
@@ -228,7 +228,7 @@ func WriteCheckGitHub(w io.Writer, r *CheckReport) error {
 	}
 	var b strings.Builder
 	for _, res := range r.Results {
-		if res.Verdict == Warned {
+		if res.Verdict == CaseWarned {
 			fmt.Fprintf(&b, "::warning title=%s::%s\n", fixtures.GitHubProperty(CheckSuiteName), fixtures.GitHubData(res.Case.Name+": "+res.Why))
 		}
 	}
@@ -248,7 +248,7 @@ func WriteCheckGitHub(w io.Writer, r *CheckReport) error {
 func (r *CheckReport) SaveFailures(dir string) ([]string, error) {
 	var dirs []string
 	for _, res := range r.Results {
-		if res.Verdict != Failed {
+		if res.Verdict != CaseFailed {
 			continue
 		}
 		caseDir := filepath.Join(dir, strings.ReplaceAll(res.Case.Name, "/", "-"))

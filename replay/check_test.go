@@ -42,9 +42,9 @@ func runCheck(t *testing.T, bug handlertest.Bug, timeout time.Duration) *CheckRe
 func failedCases(rep *CheckReport) (failed, warned []string) {
 	for _, r := range rep.Results {
 		switch r.Verdict {
-		case Failed:
+		case CaseFailed:
 			failed = append(failed, r.Case.Name)
-		case Warned:
+		case CaseWarned:
 			warned = append(warned, r.Case.Name)
 		}
 	}
@@ -92,7 +92,7 @@ func TestCheckFindsEachBugByItsTrait(t *testing.T) {
 				t.Fatalf("failures %v share %v, not %q", failed, rep.Shared.All, tc.trait)
 			}
 			for _, r := range rep.Results {
-				if r.Traits.Has(tc.trait) != (r.Verdict == Failed) {
+				if r.Traits.Has(tc.trait) != (r.Verdict == CaseFailed) {
 					t.Errorf("%s: %v, with the trait %v", r.Case.Name, r.Verdict, r.Traits.Has(tc.trait))
 				}
 			}
