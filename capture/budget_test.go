@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -18,7 +19,7 @@ import (
 )
 
 func TestBudgetReserveWaitsForRoom(t *testing.T) {
-	b := newBudget(100, 2*time.Second)
+	b := newBudget(100, time.Minute)
 	if !b.reserve(context.Background(), 100) {
 		t.Fatal("an empty budget refused its whole size")
 	}
@@ -28,20 +29,34 @@ func TestBudgetReserveWaitsForRoom(t *testing.T) {
 	if b.reserve(context.Background(), 101) {
 		t.Error("more than the whole budget was granted")
 	}
-	// Room freed within the wait is taken.
-	go func() { time.Sleep(50 * time.Millisecond); b.release(60) }()
-	if !b.reserve(context.Background(), 50) {
+	// Room freed while a request waits is taken. A request that waits is
+	// queued in the semaphore, and a queued waiter makes TryAcquire fail
+	// even where there is room: that says when it waits.
+	b.release(1)
+	got := make(chan bool, 1)
+	go func() { got <- b.reserve(context.Background(), 50) }()
+	for b.sem.TryAcquire(1) {
+		b.sem.Release(1)
+		runtime.Gosched()
+	}
+	select {
+	case <-got:
+		t.Fatal("room was granted before it was freed")
+	default:
+	}
+	b.release(60)
+	if !<-got {
 		t.Error("room freed during the wait was not taken")
 	}
 	// No room within the wait: refused after waiting, not at once.
-	short := newBudget(100, 100*time.Millisecond)
+	short := newBudget(100, 50*time.Millisecond)
 	short.reserve(context.Background(), 100)
 	start := time.Now()
 	if short.reserve(context.Background(), 1) {
 		t.Error("a full budget granted room")
 	}
-	if d := time.Since(start); d < 100*time.Millisecond {
-		t.Errorf("refused after %s, want a wait of 100ms first", d)
+	if d := time.Since(start); d < 50*time.Millisecond {
+		t.Errorf("refused after %s, want a wait of 50ms first", d)
 	}
 	// The sender gone ends the wait.
 	ctx, cancel := context.WithCancel(context.Background())
@@ -205,7 +220,7 @@ func TestServeAnswers503WhenBodiesInFlightFillTheBudget(t *testing.T) {
 	// A sender that gives up mid-body gives its room back too: two full
 	// bodies fit again, one of them chunked.
 	b.conn.Close()
-	waitFor(t, func() bool { return strings.Contains(run.err.String(), " 400 POST ") })
+	run.err.waitFor(t, " 400 POST ")
 	c := startUpload(t, run.url, maxBody, false)
 	d := startUpload(t, run.url, maxBody, true)
 	for _, up := range []*upload{c, d} {

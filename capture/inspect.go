@@ -295,7 +295,7 @@ func (in *Inspector) handleList(w http.ResponseWriter, r *http.Request) {
 	}
 	f.Invalid = q.Get("invalid") == "1" || q.Get("invalid") == "true"
 	f.Text = q.Get("q")
-	if _, err := in.index.refresh(); err != nil {
+	if _, err := in.index.Refresh(); err != nil {
 		apiError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
@@ -324,7 +324,7 @@ func (in *Inspector) record(w http.ResponseWriter, r *http.Request) (int, Record
 		apiError(w, http.StatusNotFound, "no event "+strconv.Quote(r.PathValue("id"))+": ids are whole numbers from 1, as listed by GET /api/events")
 		return 0, Record{}, false
 	}
-	if _, err := in.index.refresh(); err != nil {
+	if _, err := in.index.Refresh(); err != nil {
 		apiError(w, http.StatusInternalServerError, err.Error())
 		return 0, Record{}, false
 	}
@@ -334,7 +334,7 @@ func (in *Inspector) record(w http.ResponseWriter, r *http.Request) (int, Record
 		return 0, Record{}, false
 	}
 	if !ok {
-		apiError(w, http.StatusNotFound, fmt.Sprintf("no event %d in %s", id, in.index.path))
+		apiError(w, http.StatusNotFound, fmt.Sprintf("no event %d in %s", id, in.index.Path()))
 		return 0, Record{}, false
 	}
 	return id, rec, true

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
+	"github.com/portant-hooks/portant-hooks/internal/journal"
 )
 
 // journalWriter writes a store dir the way the listener does (a body file,
@@ -79,7 +80,7 @@ func (w *journalWriter) appendRecord(rec Record) {
 
 func (w *journalWriter) appendRaw(b []byte) {
 	w.t.Helper()
-	f, err := os.OpenFile(filepath.Join(w.dir, JournalName), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(filepath.Join(w.dir, journal.Name), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -1,173 +1,25 @@
 package capture
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
+	"github.com/portant-hooks/portant-hooks/internal/journal"
 )
 
-// eventIndex lets the inspector page through <dir>/events.ndjson from the
-// end without keeping the events in memory: it holds one small entry per
-// line (where the line is, its type and validity, for cheap filtering) and
-// reads a line, or a body, only when a page needs it.
-//
-// An event's id is its position in the journal, from 1. Ids are stable as
-// long as the journal is only appended to, which is how the listener writes
-// it; seq is not enough: listen carries it on across restarts only as far
-// as the journal tells (a journal removed or replaced starts again at 1),
-// and two listeners sharing a dir may hand out the same one.
+// eventIndex is the inspector's view of <dir>/events.ndjson: the journal's
+// index (ids, positions, types and validity) and the queries the page and
+// its API make of it, reading a line or a body only when a page needs it.
 type eventIndex struct {
-	path string
-
-	mu      sync.Mutex
-	entries []indexEntry // append-only between resets, so a snapshot is a slice header
-	indexed int64        // bytes indexed: up to the end of the last complete line
-	info    os.FileInfo  // the journal indexed, to notice it being replaced
-}
-
-type indexEntry struct {
-	off   int64 // of the line in the journal
-	n     int32 // line length, without the newline
-	typ   uint8 // typeCode
-	valid bool
+	*journal.Index
 }
 
 func newEventIndex(dir string) *eventIndex {
-	return &eventIndex{path: filepath.Join(dir, JournalName)}
-}
-
-// typeCode packs an event type into a byte: 0 is UNKNOWN, 1..4 the four types.
-func inspectTypeCode(t fixtures.EventType) uint8 {
-	for i, known := range fixtures.Types {
-		if t == known {
-			return uint8(i + 1)
-		}
-	}
-	return 0
-}
-
-// maxJournalLine bounds one journal line the index accepts. A record holds
-// headers and problems, never a body, so real lines are a few KiB.
-const maxJournalLine = 4 << 20
-
-// refresh indexes the lines appended since the last call. It reports
-// whether the journal was replaced or truncated, in which case every id
-// changed and the index was rebuilt from the start.
-func (x *eventIndex) refresh() (reset bool, err error) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	f, err := os.Open(x.path)
-	if errors.Is(err, fs.ErrNotExist) {
-		reset = len(x.entries) > 0
-		x.entries, x.indexed, x.info = nil, 0, nil
-		return reset, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("open the journal %s: %w", x.path, err)
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return false, fmt.Errorf("read the journal %s: %w", x.path, err)
-	}
-	if x.info != nil && (!os.SameFile(x.info, info) || info.Size() < x.indexed) {
-		reset = len(x.entries) > 0
-		x.entries, x.indexed = nil, 0
-	}
-	x.info = info
-	if info.Size() == x.indexed {
-		return reset, nil
-	}
-	// Read only up to the size just seen: a line still being written has no
-	// newline yet and waits for the next refresh.
-	r := bufio.NewReaderSize(io.NewSectionReader(f, x.indexed, info.Size()-x.indexed), 64<<10)
-	for {
-		line, err := r.ReadSlice('\n')
-		n := len(line)
-		if errors.Is(err, bufio.ErrBufferFull) {
-			// Longer than the buffer: gather it while it is within reason,
-			// and only count a line too long to be a record.
-			big := append([]byte(nil), line...)
-			for errors.Is(err, bufio.ErrBufferFull) {
-				line, err = r.ReadSlice('\n')
-				n += len(line)
-				if n <= maxJournalLine {
-					big = append(big, line...)
-				} else {
-					big = nil
-				}
-			}
-			line = big
-		}
-		if err != nil { // io.EOF: a partial line, or nothing left
-			break
-		}
-		start := x.indexed
-		x.indexed += int64(n)
-		if n > maxJournalLine {
-			continue
-		}
-		if e, ok := parseIndexLine(start, line[:len(line)-1]); ok {
-			x.entries = append(x.entries, e)
-		}
-	}
-	return reset, nil
-}
-
-// parseIndexLine reads what the index keeps from one journal line. Lines
-// that are not a Record (blank, corrupt, or of the wrong shape) are skipped,
-// so every id names an event that can be shown.
-func parseIndexLine(off int64, line []byte) (indexEntry, bool) {
-	var r Record
-	if len(bytes.TrimSpace(line)) == 0 || json.Unmarshal(line, &r) != nil {
-		return indexEntry{}, false
-	}
-	return indexEntry{off: off, n: int32(len(line)), typ: inspectTypeCode(r.Type), valid: r.Valid}, true
-}
-
-func (x *eventIndex) snapshot() []indexEntry {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	return x.entries[:len(x.entries):len(x.entries)]
-}
-
-// journalReader reads records by index entry from one open journal.
-type journalReader struct {
-	f *os.File
-}
-
-func (x *eventIndex) open() (*journalReader, error) {
-	f, err := os.Open(x.path)
-	if err != nil {
-		return nil, fmt.Errorf("open the journal %s: %w", x.path, err)
-	}
-	return &journalReader{f: f}, nil
-}
-
-func (jr *journalReader) Close() error { return jr.f.Close() }
-
-func (jr *journalReader) record(e indexEntry) (Record, error) {
-	line := make([]byte, e.n)
-	if _, err := jr.f.ReadAt(line, e.off); err != nil {
-		return Record{}, fmt.Errorf("read the journal at byte %d: %w", e.off, err)
-	}
-	var r Record
-	if err := json.Unmarshal(line, &r); err != nil {
-		return Record{}, fmt.Errorf("journal line at byte %d is not a record: %w", e.off, err)
-	}
-	return r, nil
+	return &eventIndex{journal.NewIndex(dir)}
 }
 
 // EventSummary is one event in the inspector's list: /api/events and the
@@ -206,11 +58,11 @@ type eventFilter struct {
 	Text    string             // case-insensitive, in the record's fields or the body
 }
 
-func (f eventFilter) cheap(e indexEntry) bool {
-	if f.Type != "" && e.typ != inspectTypeCode(f.Type) {
+func (f eventFilter) cheap(e journal.Entry) bool {
+	if f.Type != "" && e.Type() != f.Type {
 		return false
 	}
-	return !f.Invalid || !e.valid
+	return !f.Invalid || !e.Valid
 }
 
 // EventPage is one page of the list, newest first.
@@ -228,13 +80,13 @@ type EventPage struct {
 // list returns up to limit events older than before (0: from the newest)
 // that pass f.
 func (x *eventIndex) list(ctx context.Context, dir string, before, limit int, f eventFilter) (EventPage, error) {
-	entries := x.snapshot()
+	entries := x.Entries()
 	p := EventPage{Events: []EventSummary{}, Total: len(entries), Latest: len(entries)}
 	start := len(entries)
 	if before > 0 && before-1 < start {
 		start = before - 1
 	}
-	var jr *journalReader
+	var jr *journal.File
 	defer func() {
 		if jr != nil {
 			jr.Close()
@@ -254,11 +106,11 @@ func (x *eventIndex) list(ctx context.Context, dir string, before, limit int, f 
 		}
 		if jr == nil {
 			var err error
-			if jr, err = x.open(); err != nil {
+			if jr, err = x.Open(); err != nil {
 				return p, err
 			}
 		}
-		r, err := jr.record(entries[i])
+		r, err := jr.Record(entries[i])
 		if err != nil {
 			return p, err
 		}
@@ -272,27 +124,27 @@ func (x *eventIndex) list(ctx context.Context, dir string, before, limit int, f 
 
 // get returns the record with the given id.
 func (x *eventIndex) get(id int) (Record, bool, error) {
-	entries := x.snapshot()
+	entries := x.Entries()
 	if id < 1 || id > len(entries) {
 		return Record{}, false, nil
 	}
-	jr, err := x.open()
+	jr, err := x.Open()
 	if err != nil {
 		return Record{}, false, err
 	}
 	defer jr.Close()
-	r, err := jr.record(entries[id-1])
+	r, err := jr.Record(entries[id-1])
 	return r, err == nil, err
 }
 
 // since returns the events after id, oldest first, at most max of them;
 // more is true when there were more.
 func (x *eventIndex) since(after, max int) (evs []EventSummary, more bool, err error) {
-	entries := x.snapshot()
+	entries := x.Entries()
 	if after >= len(entries) {
 		return nil, false, nil
 	}
-	jr, err := x.open()
+	jr, err := x.Open()
 	if err != nil {
 		return nil, false, err
 	}
@@ -301,7 +153,7 @@ func (x *eventIndex) since(after, max int) (evs []EventSummary, more bool, err e
 		if len(evs) == max {
 			return evs, true, nil
 		}
-		r, err := jr.record(entries[i])
+		r, err := jr.Record(entries[i])
 		if err != nil {
 			return evs, false, err
 		}
@@ -326,30 +178,13 @@ func matchesText(r Record, dir, needle string) bool {
 			return true
 		}
 	}
-	if !journalFileNameOK(r.File) {
+	path, ok := journal.BodyPath(dir, r.File)
+	if !ok {
 		return false
 	}
-	body, err := os.ReadFile(filepath.Join(dir, r.File))
+	body, err := os.ReadFile(path)
 	if err != nil {
 		return false
 	}
 	return bytes.Contains(bytes.ToLower(body), []byte(needle))
-}
-
-// safeFileName reports whether name can only mean a file directly inside
-// the store dir: the listener's names are [A-Za-z0-9._-] and never start
-// with a dot, so "..", ".", hidden files and paths are refused whatever the
-// journal says.
-func journalFileNameOK(name string) bool {
-	if name == "" || name[0] == '.' || len(name) > 255 {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-'
-		if !ok {
-			return false
-		}
-	}
-	return true
 }

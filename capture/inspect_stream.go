@@ -24,12 +24,12 @@ func (in *Inspector) handleStream(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if _, err := in.index.refresh(); err != nil {
+	if _, err := in.index.Refresh(); err != nil {
 		apiError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
 	if fromLatest {
-		after = len(in.index.snapshot())
+		after = len(in.index.Entries())
 	}
 	var wake <-chan Record
 	if in.cfg.Hub != nil {
@@ -47,12 +47,12 @@ func (in *Inspector) handleStream(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprint(w, "retry: 2000\n\n")
 
 	send := func() error {
-		reset, err := in.index.refresh()
+		reset, err := in.index.Refresh()
 		if err != nil {
 			fmt.Fprintf(w, ": %s\n\n", strings.ReplaceAll(err.Error(), "\n", " "))
 			return rc.Flush()
 		}
-		latest := len(in.index.snapshot())
+		latest := len(in.index.Entries())
 		if reset || after > latest {
 			return in.sendReset(w, rc, &after, latest)
 		}

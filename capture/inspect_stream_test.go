@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
+	"github.com/portant-hooks/portant-hooks/internal/journal"
 )
 
 // inspSSE is one Server-Sent Events message, or a comment.
@@ -216,7 +217,7 @@ func TestInspectorStreamTellsThePageToReload(t *testing.T) {
 	inspQuiet(t, s, 60*time.Millisecond)
 
 	// The journal replaced under a connected page.
-	if err := os.Remove(filepath.Join(dir, JournalName)); err != nil {
+	if err := os.Remove(filepath.Join(dir, journal.Name)); err != nil {
 		t.Fatal(err)
 	}
 	m = inspNext(t, s, 2*time.Second)

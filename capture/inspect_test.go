@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
+	"github.com/portant-hooks/portant-hooks/internal/journal"
 )
 
 func TestInspectorAnswersOnlyLoopbackHostsOnItsPort(t *testing.T) {
@@ -297,7 +298,7 @@ func TestInspectorRebuildsItsIndexWhenTheJournalIsReplaced(t *testing.T) {
 	if p.Total != 3 {
 		t.Fatalf("total %d", p.Total)
 	}
-	if err := os.Remove(filepath.Join(dir, JournalName)); err != nil {
+	if err := os.Remove(filepath.Join(dir, journal.Name)); err != nil {
 		t.Fatal(err)
 	}
 	w.add(inspEvent(fixtures.EmailsCreated, inspHexID(9), "fresh"), nil)

@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
+	"github.com/portant-hooks/portant-hooks/internal/journal"
 )
 
 // EventDetail is GET /api/events/{id}: the record and its body as the page
@@ -173,10 +173,8 @@ var errNoSavedBody = errors.New("no body")
 
 // bodyPath is where rec's body is saved, or "" when it cannot be named safely.
 func (in *Inspector) bodyPath(rec Record) string {
-	if !journalFileNameOK(rec.File) {
-		return ""
-	}
-	return filepath.Join(in.cfg.Dir, rec.File)
+	path, _ := journal.BodyPath(in.cfg.Dir, rec.File)
+	return path
 }
 
 // openBody opens rec's saved body. The name comes from the journal, never

@@ -45,8 +45,9 @@ type answered struct {
 }
 
 // hammer POSTs bodies over conns connections until they run out or stop
-// is closed, and returns every 2xx answer.
-func hammer(t *testing.T, url string, bodies [][]byte, conns int, stop <-chan struct{}) []answered {
+// is closed, and returns every 2xx answer. onAnswer, when set, is called
+// with the count of 2xx answers so far after each one.
+func hammer(t *testing.T, url string, bodies [][]byte, conns int, stop <-chan struct{}, onAnswer func(int)) []answered {
 	t.Helper()
 	client := &http.Client{
 		Timeout:   10 * time.Second,
@@ -89,6 +90,9 @@ func hammer(t *testing.T, url string, bodies [][]byte, conns int, stop <-chan st
 				}
 				mu.Lock()
 				got = append(got, answered{a.Seq, sha256.Sum256(bodies[i])})
+				if onAnswer != nil {
+					onAnswer(len(got))
+				}
 				mu.Unlock()
 			}
 		}()
@@ -153,7 +157,7 @@ func loadDir(t *testing.T) string {
 func TestLoadEveryAnsweredEventIsOnDisk(t *testing.T) {
 	n, conns := loadSize(t)
 	run := startListen(t, Config{Format: FormatQuiet, Dir: loadDir(t)})
-	got := hammer(t, run.url, loadBodies(n), conns, nil)
+	got := hammer(t, run.url, loadBodies(n), conns, nil, nil)
 	run.stop(t)
 	if len(got) != n {
 		t.Fatalf("%d of %d requests answered 2xx", len(got), n)
@@ -167,24 +171,30 @@ func TestLoadEveryAnsweredEventIsOnDisk(t *testing.T) {
 func TestLoadAStopInTheMiddleLosesNothingAnswered(t *testing.T) {
 	n, conns := loadSize(t)
 	run := startListen(t, Config{Format: FormatPretty, Dir: loadDir(t)}) // rendering too, shown or dropped
-	stopClients := make(chan struct{})
-	var once sync.Once
+	// Once a third of the load is answered, stop the listener while the
+	// clients go on sending, and stop the clients only once it has stopped:
+	// every request until then is either answered or refused.
+	stopped, stopClients := make(chan struct{}), make(chan struct{})
 	go func() {
-		// Stop the listener once a third of the load is through, while
-		// clients are still sending.
-		deadline := time.Now().Add(10 * time.Second)
-		for time.Now().Before(deadline) {
-			if entries, _ := os.ReadDir(run.dir); len(entries) > n/3 {
-				break
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+		<-stopped
 		run.cancel()
-		time.Sleep(200 * time.Millisecond) // clients keep trying against a stopping listener
-		once.Do(func() { close(stopClients) })
+		if err := <-run.done; err != nil {
+			t.Errorf("Serve returned %v after a stop", err)
+		}
+		close(run.done) // run.stop sees it closed and does not wait again
+		close(stopClients)
 	}()
-	got := hammer(t, run.url, loadBodies(n), conns, stopClients)
-	once.Do(func() { close(stopClients) })
+	got := hammer(t, run.url, loadBodies(n), conns, stopClients, func(answered int) {
+		if answered == n/3 {
+			close(stopped)
+		}
+	})
+	select {
+	case <-stopped:
+		<-stopClients
+	default:
+		t.Fatalf("only %d of %d answered, all before the stop", len(got), n)
+	}
 	run.stop(t)
 	if len(got) == 0 || len(got) >= n {
 		t.Fatalf("%d of %d answered: the stop did not land in the middle of the load", len(got), n)

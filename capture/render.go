@@ -128,8 +128,8 @@ type rejection struct {
 // format shows it), a rejected request, or a warning.
 type item struct {
 	rec  *Record
-	body *bytes.Buffer // owned by the renderer, back to the pool once shown
-	json bool          // body is one JSON value (the validator parsed it)
+	body []byte
+	json bool // body is one JSON value (the validator parsed it)
 	rej  *rejection
 	warn string
 }
@@ -175,29 +175,27 @@ func newRenderer(cfg Config, s *stats) *renderer {
 }
 
 // event queues rec for display; isJSON says whether body is one JSON
-// value. It reports whether it took body: if not, the caller still owns it.
-func (r *renderer) event(rec *Record, body *bytes.Buffer, isJSON bool) bool {
+// value. The renderer keeps body until it is shown: it must not change.
+func (r *renderer) event(rec *Record, body []byte, isJSON bool) {
 	if r.format == FormatQuiet {
-		return false
+		return
 	}
 	it := item{rec: new(Record), json: isJSON}
 	*it.rec = *rec
 	if r.format == FormatSummary {
 		r.enqueue(it)
-		return false
+		return
 	}
-	n := int64(body.Len())
+	n := int64(len(body))
 	if r.bytes.Add(n) > r.maxBytes {
 		r.bytes.Add(-n)
 		r.stats.dropped.Add(1)
-		return false
+		return
 	}
 	it.body = body
 	if !r.enqueue(it) {
 		r.bytes.Add(-n)
-		return false
 	}
-	return true
 }
 
 func (r *renderer) rejected(rej rejection) {
@@ -274,22 +272,15 @@ func (r *renderer) run() {
 func (r *renderer) show(it item) {
 	switch {
 	case it.rec != nil:
-		var body []byte
-		if it.body != nil {
-			body = it.body.Bytes()
-		}
 		switch r.format {
 		case FormatJSON:
-			r.out.Write(jsonLine(it.rec, body, it.json))
+			r.out.Write(jsonLine(it.rec, it.body, it.json))
 		case FormatSummary:
 			r.out.WriteString(r.outSt.summaryLine(it.rec, r.loc))
 		default:
-			r.outSt.writeEvent(r.out, it.rec, body, it.json, r.loc)
+			r.outSt.writeEvent(r.out, it.rec, it.body, it.json, r.loc)
 		}
-		if it.body != nil {
-			r.bytes.Add(-int64(it.body.Len()))
-			putBuffer(it.body)
-		}
+		r.bytes.Add(-int64(len(it.body)))
 	case it.rej != nil:
 		_ = r.out.Flush()
 		io.WriteString(r.err, r.errSt.rejection(it.rej, r.loc))

@@ -12,6 +12,7 @@ import (
 	"github.com/portant-hooks/portant-hooks/internal/golden"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
+	"github.com/portant-hooks/portant-hooks/internal/journal"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -42,7 +43,7 @@ func goldenRecords(t testing.TB) []goldenRecord {
 			Remote: "127.0.0.1:50000", Size: int64(len(body)), EventID: rep.EventID, Type: typ,
 			Valid: rep.Valid(), Problems: rep.Problems, Status: status, Forward: fw,
 		}
-		rec.File = FileName(rec.Received, seq, typ, rep.EventID)
+		rec.File = journal.FileName(rec.Received, seq, typ, rep.EventID)
 		return goldenRecord{rec, body, !rep.Syntax}
 	}
 	invalid := []byte(`{
@@ -81,11 +82,7 @@ func TestRenderGolden(t *testing.T) {
 			r := newRenderer(Config{Format: tt.format, Out: &out, Err: &errOut, Color: tt.color, ColorErr: tt.color, RenderQueue: 100, Dir: "events"}, &s)
 			r.loc = time.UTC
 			for _, g := range goldenRecords(t) {
-				buf := getBuffer(int64(len(g.body)))
-				buf.Write(g.body)
-				if !r.event(&g.rec, buf, g.isJSON) {
-					putBuffer(buf)
-				}
+				r.event(&g.rec, g.body, g.isJSON)
 			}
 			r.rejected(rejection{Time: time.Date(2026, 11, 30, 22, 46, 0, 0, time.UTC), Status: 401, Method: "POST", Path: "/\x1b[31m", Remote: "10.0.0.1:1", Why: "missing or wrong token"})
 			r.close()

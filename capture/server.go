@@ -21,7 +21,12 @@ import (
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
 	"github.com/portant-hooks/portant-hooks/internal/httpx"
+	"github.com/portant-hooks/portant-hooks/internal/journal"
 )
+
+// TokenHeader carries the --token of a listener, as an alternative to the
+// token query parameter.
+const TokenHeader = httpx.TokenHeader
 
 // ErrAddrInUse is wrapped by the error Serve returns when another program
 // already listens on the address.
@@ -209,9 +214,8 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 
 	seq, received := s.clock.next()
-	buf := getBuffer(r.ContentLength)
-	if _, err := buf.ReadFrom(src); err != nil {
-		putBuffer(buf)
+	body, err := readBody(src, r.ContentLength)
+	if err != nil {
 		var mbe *http.MaxBytesError
 		switch {
 		case errors.As(err, &mbe):
@@ -224,7 +228,6 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.reject(w, r, http.StatusBadRequest, "could not read the body: "+err.Error())
 		return
 	}
-	body := buf.Bytes()
 
 	rep := s.validator.Validate(body)
 	sum := sha256.Sum256(body)
@@ -233,8 +236,8 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Received: received,
 		Method:   r.Method,
 		Path:     r.URL.EscapedPath(),
-		Query:    redactQuery(r.URL.RawQuery, s.cfg.KeepSecrets),
-		Headers:  redactHeaders(r.Header, s.cfg.KeepSecrets),
+		Query:    journal.RedactQuery(r.URL.RawQuery, s.cfg.KeepSecrets),
+		Headers:  journal.RedactHeaders(r.Header, s.cfg.KeepSecrets),
 		Remote:   r.RemoteAddr,
 		Size:     int64(len(body)),
 		SHA256:   hex.EncodeToString(sum[:]),
@@ -248,9 +251,8 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	if s.store != nil {
-		name := FileName(received, seq, rec.Type, rec.EventID)
+		name := journal.FileName(received, seq, rec.Type, rec.EventID)
 		if err := s.store.Save(name, body); err != nil {
-			putBuffer(buf)
 			s.stats.failed.Add(1)
 			s.render.warn(fmt.Sprintf("event #%d was not saved and got 500: %v", seq, err))
 			http.Error(w, "portant-hooks: could not save the event (see the listener's terminal)", http.StatusInternalServerError)
@@ -268,9 +270,18 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Hub != nil {
 		s.cfg.Hub.Publish(rec) // the body is in rec.File
 	}
-	if !s.render.event(&rec, buf, !rep.Syntax) {
-		putBuffer(buf)
+	s.render.event(&rec, body, !rep.Syntax)
+}
+
+// readBody reads a request body whose declared length is size (-1 when
+// unknown) into one allocation when the length is known.
+func readBody(r io.Reader, size int64) ([]byte, error) {
+	var buf bytes.Buffer
+	if size > 0 {
+		buf.Grow(int(size) + bytes.MinRead) // room to see the end without growing
 	}
+	_, err := buf.ReadFrom(r)
+	return buf.Bytes(), err
 }
 
 // answer writes the mock endpoint's answer to a saved event.
@@ -325,13 +336,7 @@ func (s *server) finish(rec *Record) error {
 	if s.store == nil {
 		return nil
 	}
-	bp := lineBuffers.Get().(*[]byte)
-	line := append(appendRecord((*bp)[:0], rec), '\n')
-	err := s.store.Append(line)
-	if cap(line) <= maxPooled {
-		*bp = line
-		lineBuffers.Put(bp)
-	}
+	err := s.store.Append(rec)
 	if err != nil {
 		s.stats.failed.Add(1)
 		s.render.warn(fmt.Sprintf("event #%d was saved as %s but not journalled: %v", rec.Seq, rec.File, err))
@@ -433,25 +438,3 @@ func (c *clock) next() (uint64, time.Time) {
 }
 
 var discardLog = log.New(io.Discard, "", 0)
-
-var lineBuffers = sync.Pool{New: func() any { return new([]byte) }}
-
-var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-// maxPooled keeps one huge body from pinning its buffer for good.
-const maxPooled = 1 << 20
-
-func getBuffer(contentLength int64) *bytes.Buffer {
-	b := buffers.Get().(*bytes.Buffer)
-	b.Reset()
-	if contentLength > 0 {
-		b.Grow(int(contentLength) + bytes.MinRead)
-	}
-	return b
-}
-
-func putBuffer(b *bytes.Buffer) {
-	if b.Cap() <= maxPooled {
-		buffers.Put(b)
-	}
-}

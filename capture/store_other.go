@@ -2,6 +2,6 @@
 
 package capture
 
-// saveUnnamed is Linux only (O_TMPFILE); elsewhere Save uses a named
-// temporary file and a rename.
-func (s *Store) saveUnnamed(string, []byte) (bool, error) { return false, nil }
+// saveUnnamed is Linux only (O_TMPFILE); elsewhere Save renames a named
+// temporary file.
+func (s *Store) saveUnnamed(string, []byte) error { return errNoUnnamed }

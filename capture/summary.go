@@ -15,6 +15,7 @@ import (
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
 	"github.com/portant-hooks/portant-hooks/internal/httpx"
+	"github.com/portant-hooks/portant-hooks/internal/journal"
 )
 
 // rejectStatuses are the answers to requests that are counted, not saved.
@@ -152,7 +153,7 @@ func writeBanner(cfg Config, base string) {
 	if cfg.NoSave {
 		line("Saving", "off: events are shown, not kept")
 	} else {
-		line("Saving to", displayDir(cfg.Dir)+" "+st.faint.Render("(one file per event; journal "+JournalName+")"))
+		line("Saving to", displayDir(cfg.Dir)+" "+st.faint.Render("(one file per event; journal "+journal.Name+")"))
 	}
 	if cfg.Token != "" {
 		line("Token", "required: ?token=<token> in the URL, or the "+TokenHeader+" header")

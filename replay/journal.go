@@ -1,11 +1,8 @@
 package replay
 
 import (
-	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"maps"
 	"net/http"
@@ -15,64 +12,62 @@ import (
 	"strings"
 
 	"github.com/portant-hooks/portant-hooks/internal/httpx"
+	"github.com/portant-hooks/portant-hooks/internal/journal"
 )
 
-// JournalName is the listener's request log in a capture directory: one
-// JSON line per request, naming the saved file and its headers.
-const JournalName = "events.ndjson"
-
-// journalLine is the part of a capture journal line a replay needs.
-type journalLine struct {
-	File    string              `json:"file"`
-	Headers map[string][]string `json:"headers"`
-}
-
-// journal is what one events.ndjson says: replayable headers by file, and
-// the secret headers that were redacted.
-type journal struct {
+// captureJournal is what one capture directory's journal says: replayable
+// headers by file, and the secret headers that were redacted.
+type captureJournal struct {
 	path    string
 	headers map[string]http.Header
 	secrets map[string]bool
 	missing int // files asked for that have no line
 }
 
-func readJournal(dir string) (*journal, error) {
-	path := filepath.Join(dir, JournalName)
+// readJournal reads the journal of the capture directory dir. Lines that a
+// crash or a full disk cut short are skipped (their files are then reported
+// as having no line); any other line that is not a record is an error:
+// replaying half the headers of a journal that is not the listener's is
+// worse than refusing.
+func readJournal(dir string) (*captureJournal, error) {
+	path := journal.Path(dir)
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	j := &journal{path: path, headers: map[string]http.Header{}, secrets: map[string]bool{}}
-	r := bufio.NewReaderSize(f, 64<<10)
-	for n := 1; ; n++ {
-		line, err := r.ReadBytes('\n')
-		if len(strings.TrimSpace(string(line))) > 0 {
-			var jl journalLine
-			if jerr := json.Unmarshal(line, &jl); jerr != nil {
-				return nil, fmt.Errorf("%s:%d: not a capture journal line: %v", path, n, jerr)
-			}
-			if jl.File != "" {
-				h, secrets := httpx.Replayable(jl.Headers)
-				j.headers[jl.File] = h
-				for _, s := range secrets {
-					j.secrets[s] = true
-				}
-			}
-		}
-		if errors.Is(err, io.EOF) {
-			return j, nil
-		}
+	j := &captureJournal{path: path, headers: map[string]http.Header{}, secrets: map[string]bool{}}
+	for l, err := range journal.Lines(f) {
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %v", path, err)
 		}
+		rec, ok := l.Record()
+		switch {
+		case ok:
+			j.add(rec)
+		case l.Blank() || l.Torn():
+		default:
+			return nil, fmt.Errorf("%s:%d: not a capture journal line (written by listen?): fix or remove the line, or send without --with-headers", path, l.Num)
+		}
+	}
+	return j, nil
+}
+
+func (j *captureJournal) add(rec journal.Record) {
+	if rec.File == "" {
+		return
+	}
+	h, secrets := httpx.Replayable(rec.Headers)
+	j.headers[rec.File] = h
+	for _, s := range secrets {
+		j.secrets[s] = true
 	}
 }
 
 // journals reads each capture directory's journal once and reports what
 // could not be replayed when done.
 type journals struct {
-	byDir map[string]*journal
+	byDir map[string]*captureJournal
 	noLog map[string]bool // dirs without a journal
 	warn  func(string)
 }
@@ -81,7 +76,7 @@ func newJournals(warn func(string)) *journals {
 	if warn == nil {
 		warn = func(string) {}
 	}
-	return &journals{byDir: map[string]*journal{}, noLog: map[string]bool{}, warn: warn}
+	return &journals{byDir: map[string]*captureJournal{}, noLog: map[string]bool{}, warn: warn}
 }
 
 // headersFor returns the captured headers of the file at path, or nil.
@@ -114,7 +109,7 @@ func (js *journals) headersFor(path string) (http.Header, error) {
 // done warns once per directory about what --with-headers could not do.
 func (js *journals) done() {
 	for _, dir := range slices.Sorted(maps.Keys(js.noLog)) {
-		js.warn(fmt.Sprintf("--with-headers: no %s in %s: its events are sent without captured headers", JournalName, dir))
+		js.warn(fmt.Sprintf("--with-headers: no %s in %s: its events are sent without captured headers", journal.Name, dir))
 	}
 	for _, dir := range slices.Sorted(maps.Keys(js.byDir)) {
 		j := js.byDir[dir]

@@ -10,6 +10,7 @@ import (
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
 	"github.com/portant-hooks/portant-hooks/internal/inputs"
+	"github.com/portant-hooks/portant-hooks/internal/journal"
 )
 
 func writeFiles(t *testing.T, files map[string]string) string {
@@ -164,12 +165,12 @@ func TestLoadAppliesSetsBeforeValidating(t *testing.T) {
 }
 
 func TestLoadWithHeaders(t *testing.T) {
-	journal := `{"seq":1,"file":"0001.json","method":"POST","headers":{"User-Agent":["Portant"],"Authorization":["[REDACTED]"],"Content-Length":["2"],"X-Trace":["t1"]}}
+	lines := `{"seq":1,"file":"0001.json","method":"POST","headers":{"User-Agent":["Portant"],"Authorization":["[REDACTED]"],"Content-Length":["2"],"X-Trace":["t1"]}}
 {"seq":2,"file":"","method":"POST","headers":{"X-Rejected":["1"]}}
 {"seq":3,"file":"0002.json","method":"POST","headers":{"X-Trace":["t2"]}}
 `
 	dir := writeFiles(t, map[string]string{
-		"cap/0001.json": "{}", "cap/0002.json": "{}", "cap/0003.json": "{}", "cap/" + JournalName: journal,
+		"cap/0001.json": "{}", "cap/0002.json": "{}", "cap/0003.json": "{}", "cap/" + journal.Name: lines,
 		"other/x.json": "{}",
 	})
 	var warnings []string
@@ -186,14 +187,14 @@ func TestLoadWithHeaders(t *testing.T) {
 		t.Errorf("headers %v %v %v", evs[1].Header, evs[2].Header, evs[3].Header)
 	}
 	all := strings.Join(warnings, "\n")
-	for _, want := range []string{"no " + JournalName + " in " + filepath.Join(dir, "other"), "no line for 1 of the files", "Authorization was redacted"} {
+	for _, want := range []string{"no " + journal.Name + " in " + filepath.Join(dir, "other"), "no line for 1 of the files", "Authorization was redacted"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("warnings lack %q:\n%s", want, all)
 		}
 	}
 	// A broken journal is an error: replaying half the headers silently is worse.
-	dir = writeFiles(t, map[string]string{"0001.json": "{}", JournalName: "{\"file\":\"0001.json\"}\nnot json\n"})
-	if _, err := load(t, []string{dir}, "", LoadOptions{WithHeaders: true}); err == nil || !strings.Contains(err.Error(), JournalName+":2: not a capture journal line") {
+	dir = writeFiles(t, map[string]string{"0001.json": "{}", journal.Name: "{\"file\":\"0001.json\"}\nnot json\n"})
+	if _, err := load(t, []string{dir}, "", LoadOptions{WithHeaders: true}); err == nil || !strings.Contains(err.Error(), journal.Name+":2: not a capture journal line") {
 		t.Errorf("broken journal: %v", err)
 	}
 }

@@ -4,16 +4,14 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/portant-hooks/portant-hooks/internal/journal"
 )
 
 // TokenHeader carries a listener's --token, as an alternative to the token
 // query parameter. It is the listener's own secret, never the handler's: no
 // replay or forward sends it on.
 const TokenHeader = "X-Portant-Hooks-Token"
-
-// Redacted is what the listener journals instead of a secret header's value
-// (unless --keep-secrets). Such a value cannot be sent again.
-const Redacted = "[REDACTED]"
 
 // hopByHop headers describe one connection, not the message (RFC 9110
 // section 7.6.1), and the framing headers are set by whoever writes the
@@ -65,7 +63,7 @@ func Replayable(captured map[string][]string) (h http.Header, secrets []string) 
 		}
 		for _, v := range vs {
 			switch {
-			case IsRedacted(v):
+			case journal.IsRedacted(v): // cannot be sent again
 				if !slices.Contains(secrets, key) {
 					secrets = append(secrets, key)
 				}
@@ -76,10 +74,6 @@ func Replayable(captured map[string][]string) (h http.Header, secrets []string) 
 	}
 	return h, secrets
 }
-
-// IsRedacted reports whether a captured value is the listener's Redacted
-// marker (in any case: a journal may have been edited by hand).
-func IsRedacted(v string) bool { return strings.EqualFold(strings.TrimSpace(v), Redacted) }
 
 // ValidHeaderValue reports whether v can be sent as a header value: one line,
 // no control characters but tab.

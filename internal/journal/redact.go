@@ -1,4 +1,4 @@
-package capture
+package journal
 
 import (
 	"net/http"
@@ -6,28 +6,29 @@ import (
 	"strings"
 )
 
-// Redacted replaces the value of a secret-bearing header or query parameter
-// in the journal, the terminal and the inspector.
+// Redacted is journalled (and shown) in place of the value of a
+// secret-bearing header or query parameter.
 const Redacted = "[REDACTED]"
 
-// TokenHeader carries the --token of a listener, as an alternative to the
-// token query parameter.
-const TokenHeader = "X-Portant-Hooks-Token"
+// IsRedacted reports whether a journalled value is the Redacted marker, not
+// a value to send again. Journals are text that people edit, so case and
+// surrounding space do not matter.
+func IsRedacted(v string) bool { return strings.EqualFold(strings.TrimSpace(v), Redacted) }
 
-// secretHeaders are redacted by name; any other header whose name contains
-// one of secretWords is redacted too.
+// secretHeaders are redacted by name; any other header or query parameter
+// whose name contains one of secretWords is redacted too (the listener's
+// own X-Portant-Hooks-Token among them).
 var secretHeaders = map[string]bool{
 	"Authorization":       true,
 	"Proxy-Authorization": true,
 	"Cookie":              true,
 	"Set-Cookie":          true,
-	TokenHeader:           true,
 }
 
 var secretWords = []string{"token", "secret", "password", "passwd", "api-key", "apikey", "auth", "session", "signature", "credential"}
 
-// isSecretName reports whether a header or query parameter name suggests it
-// carries a secret.
+// isSecretName reports whether a header or query parameter name suggests
+// that its value is a secret.
 func isSecretName(name string) bool {
 	if secretHeaders[http.CanonicalHeaderKey(name)] {
 		return true
@@ -45,10 +46,11 @@ func isSecretName(name string) bool {
 	return false
 }
 
-// redactHeaders returns a copy of h with secret-bearing values replaced,
-// or an exact copy with keep. The value slices are shared with h: net/http
-// makes new ones for every request and never changes them afterwards.
-func redactHeaders(h http.Header, keep bool) map[string][]string {
+// RedactHeaders returns a copy of h with the values of secret-bearing
+// headers replaced by Redacted, or an exact copy with keep. The value
+// slices of other headers are shared with h: net/http makes new ones for
+// every request and never changes them afterwards.
+func RedactHeaders(h http.Header, keep bool) map[string][]string {
 	out := make(map[string][]string, len(h))
 	for name, vals := range h {
 		if !keep && isSecretName(name) {
@@ -64,9 +66,10 @@ func redactHeaders(h http.Header, keep bool) map[string][]string {
 	return out
 }
 
-// redactQuery replaces the values of secret-looking parameters in a raw
-// query, keeping everything else as it was sent.
-func redactQuery(raw string, keep bool) string {
+// RedactQuery replaces the values of secret-looking parameters in a raw
+// query with Redacted, keeping everything else as it was sent; with keep it
+// returns raw as it is.
+func RedactQuery(raw string, keep bool) string {
 	if keep || raw == "" {
 		return raw
 	}
