@@ -5,6 +5,8 @@
 //
 // It is a plain library, like vegeta's: cmd turns flags into a Plan, a
 // Sender built around the caller's *http.Client, and a loop over Results.
+// Check runs the check suite (CheckSuite) through the same Sender, and
+// Traits say what the failures of either share.
 package replay
 
 import (
@@ -32,6 +34,10 @@ type Event struct {
 	// Copy is which of Copies sends of the same event this is, from 1, when
 	// Plan.RepeatEach sends it more than once; both are 0 otherwise.
 	Copy, Copies int
+	// Item is the 1-based source item of a workflow run the event belongs
+	// to, 0 outside one: a workflow sends one item's events one after the
+	// other, whatever the concurrency.
+	Item int
 }
 
 // newEvent labels a body with its id and type.
