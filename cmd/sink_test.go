@@ -19,7 +19,7 @@ import (
 // cmdSink starts a test handler for send scripts, in the background of the
 // script, and stops it when the script ends:
 //
-//	sink [-status 503,503,200] [-retry-after V] [-delay D] [-dir DIR] VAR
+//	sink [-status 503,503,200] [-retry-after V] [-delay D] [-dir DIR] [-page FILE] VAR
 //	sink -dead VAR
 //	sink -hangup VAR
 //
@@ -27,7 +27,9 @@ import (
 // with Retry-After: V on 429 and 503 answers when asked, after D, and
 // writes the n-th request's body to DIR/000n.json and its headers, one
 // "Name: value" per line in name order, to DIR/000n.headers. VAR gets the
-// server's URL, and VAR_ADDR its host:port. With -dead, VAR gets a URL on which nothing listens.
+// server's URL, and VAR_ADDR its host:port. With -page, answers that are
+// not 2xx are FILE, as text/html when its name ends in .html (a
+// framework's error page), instead of a line of JSON. With -dead, VAR gets a URL on which nothing listens.
 // With -hangup, the server reads each request and closes the connection
 // without answering.
 func cmdSink(ts *testscript.TestScript, neg bool, args []string) {
@@ -41,6 +43,8 @@ func cmdSink(ts *testscript.TestScript, neg bool, args []string) {
 		dir        string
 		dead       bool
 		hangup     bool
+		page       []byte
+		pageType   = "text/plain; charset=utf-8"
 	)
 	for len(args) > 1 {
 		switch args[0] {
@@ -57,6 +61,11 @@ func cmdSink(ts *testscript.TestScript, neg bool, args []string) {
 			d, err := time.ParseDuration(args[1])
 			ts.Check(err)
 			delay = d
+		case "-page":
+			page = []byte(ts.ReadFile(args[1]))
+			if strings.HasSuffix(args[1], ".html") {
+				pageType = "text/html; charset=utf-8"
+			}
 		case "-dir":
 			dir = ts.MkAbs(args[1])
 			ts.Check(os.MkdirAll(dir, 0o755))
@@ -125,6 +134,12 @@ func cmdSink(ts *testscript.TestScript, neg bool, args []string) {
 		status := statuses[min(i, len(statuses))-1]
 		if retryAfter != "" && (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) {
 			w.Header().Set("Retry-After", retryAfter)
+		}
+		if page != nil && status >= 300 {
+			w.Header().Set("Content-Type", pageType)
+			w.WriteHeader(status)
+			w.Write(page)
+			return
 		}
 		w.WriteHeader(status)
 		if status >= 300 {
