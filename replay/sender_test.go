@@ -201,6 +201,34 @@ func TestSendAnswerThatBreaksOff(t *testing.T) {
 	}
 }
 
+func TestSendAnswerThatStallsPastTheTimeout(t *testing.T) {
+	// A 200 whose body never ends within the timeout is a failure too.
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Length", "1000")
+		w.WriteHeader(http.StatusOK)
+		io.WriteString(w, `{"ok":`)
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	t.Cleanup(func() { close(release); srv.Close() })
+	s, err := NewSender(httpx.NewClient(httpx.ClientOptions{Timeout: 200 * time.Millisecond}), srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := sendAll(t, s, examples()[:1])[0]
+	if r.OK() || r.Status != 200 || r.Err == nil || r.Err.Error() != "the answer did not finish within 200ms" {
+		t.Errorf("%+v (%v)", r, r.Err)
+	}
+	if line := string(appendLine(nil, r, Styles{Good: brackets("good"), Bad: brackets("bad")}, 0)); !strings.HasPrefix(line, "<bad>200</bad>") {
+		t.Errorf("reported as %q", line)
+	}
+}
+
 func TestSendRetries(t *testing.T) {
 	fast := WithBackoff(time.Millisecond, 5*time.Millisecond)
 	t.Run("through 503s", func(t *testing.T) {
