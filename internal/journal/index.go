@@ -38,6 +38,24 @@ type Entry struct {
 	Len   int32 // of the line, without its newline
 	typ   uint8 // 0 for UNKNOWN, else 1 + its place in fixtures.Types
 	Valid bool
+	class uint8 // 0 for none, else 1 + the place of Record.AnswerClass in AnswerClasses
+}
+
+// AnswerClass is the record's Record.AnswerClass.
+func (e Entry) AnswerClass() string {
+	if e.class == 0 {
+		return ""
+	}
+	return AnswerClasses[e.class-1]
+}
+
+func classCode(class string) uint8 {
+	for i, c := range AnswerClasses {
+		if c == class {
+			return uint8(i + 1)
+		}
+	}
+	return 0
 }
 
 // Type is the record's event type, UNKNOWN when it is not one of the four.
@@ -104,7 +122,7 @@ func (x *Index) Refresh() (reset bool, err error) {
 		}
 		x.indexed += l.Size
 		if r, ok := l.Record(); ok {
-			x.entries = append(x.entries, Entry{Off: start + l.Off, Len: int32(len(l.Data)), typ: typeCode(r.Type), Valid: r.Valid})
+			x.entries = append(x.entries, Entry{Off: start + l.Off, Len: int32(len(l.Data)), typ: typeCode(r.Type), Valid: r.Valid, class: classCode(r.AnswerClass())})
 		}
 	}
 	return reset, nil

@@ -45,7 +45,7 @@ func indexOf(t *testing.T, pieces ...string) ([]Entry, []Record) {
 		if err != nil {
 			t.Fatalf("Record(%+v): %v", e, err)
 		}
-		if r.Valid != e.Valid || (typeCode(r.Type) == 0) != (e.Type() == fixtures.Unknown) {
+		if r.Valid != e.Valid || (typeCode(r.Type) == 0) != (e.Type() == fixtures.Unknown) || r.AnswerClass() != e.AnswerClass() {
 			t.Fatalf("entry %+v for record %+v", e, r)
 		}
 		recs = append(recs, r)
@@ -63,6 +63,7 @@ func FuzzIndex(f *testing.F) {
 	f.Add("\n\n{}\n[1]\n{\"eventType\":1}\n", 3)
 	f.Add("{\"seq\":1}\r\n{\"seq\"", 7)
 	f.Add("not json\n"+valid, 4)
+	f.Add(line(f, Record{Seq: 3, Status: 502, Forward: &Forward{Error: "refused"}})+line(f, Record{Seq: 4, Status: 404})+`{"seq":5,"status":999}`+"\n", 9)
 	f.Fuzz(func(t *testing.T, journal string, cut int) {
 		whole, _ := indexOf(t, journal)
 		if cut < 0 {

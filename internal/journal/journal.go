@@ -61,6 +61,32 @@ type Record struct {
 	Forward  *Forward            `json:"forward,omitempty"`  // with --forward-to: what the handler answered
 }
 
+// The classes of AnswerClass.
+const (
+	Answer2xx         = "2xx"
+	Answer3xx         = "3xx"
+	Answer4xx         = "4xx"
+	Answer5xx         = "5xx"
+	AnswerUnreachable = "unreachable"
+)
+
+// AnswerClasses are the classes an answer can be in, in order.
+var AnswerClasses = []string{Answer2xx, Answer3xx, Answer4xx, Answer5xx, AnswerUnreachable}
+
+// AnswerClass is the class of the answer the sender got: AnswerUnreachable
+// when the --forward-to handler gave no whole answer (listen then answered
+// 502), else the class of Status ("5xx"); "" when there is no status (a
+// record written by hand).
+func (r Record) AnswerClass() string {
+	switch {
+	case r.Forward != nil && r.Forward.Error != "":
+		return AnswerUnreachable
+	case r.Status >= 200 && r.Status < 600:
+		return AnswerClasses[r.Status/100-2]
+	}
+	return ""
+}
+
 // Forward is what the --forward-to handler made of an event: its answer,
 // kept in the journal (up to listen --keep-answer bytes of its body) before
 // the sender is answered, so that it can be read later without sending the

@@ -111,3 +111,25 @@ func TestForwardBody(t *testing.T) {
 		t.Errorf("a damaged base64 body reads %q", got)
 	}
 }
+
+func TestAnswerClass(t *testing.T) {
+	for _, tt := range []struct {
+		rec  Record
+		want string
+	}{
+		{Record{Status: 200}, "2xx"},
+		{Record{Status: 204, Forward: &Forward{Status: 204}}, "2xx"},
+		{Record{Status: 308}, "3xx"},
+		{Record{Status: 422, Forward: &Forward{Status: 422}}, "4xx"},
+		{Record{Status: 599}, "5xx"},
+		{Record{Status: 502, Forward: &Forward{Error: "connection refused"}}, "unreachable"},
+		{Record{Status: 502, Forward: &Forward{Status: 200, Error: "the answer broke off after 3 bytes"}}, "unreachable"},
+		{Record{}, ""},
+		{Record{Status: 999}, ""},
+		{Record{Status: 101}, ""},
+	} {
+		if got := tt.rec.AnswerClass(); got != tt.want {
+			t.Errorf("AnswerClass(%d, %+v) = %q, want %q", tt.rec.Status, tt.rec.Forward, got, tt.want)
+		}
+	}
+}
