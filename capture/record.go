@@ -1,6 +1,7 @@
 // Package capture is the listener: the HTTP server that accepts Portant's
-// events, the store that keeps them on disk byte for byte, the terminal
-// rendering of each event, and the inspector web page.
+// events, the store that keeps them on disk byte for byte, and the terminal
+// rendering of each event. The inspector web page that browses what it
+// saved is package capture/inspector.
 package capture
 
 import "github.com/portant-hooks/portant-hooks/internal/journal"

@@ -168,10 +168,28 @@ type answer struct {
 	body   string
 }
 
+// send makes one request and reads the whole answer.
 func send(t testing.TB, method, url string, body []byte, header map[string]string) answer {
 	t.Helper()
-	status, h, b := inspDo(t, method, url, bytes.NewReader(body), header)
-	return answer{status, h, string(b)}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return answer{resp.StatusCode, resp.Header, string(b)}
 }
 
 func TestServeSavesEveryEventByteForByteAndJournalsIt(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/portant-hooks/portant-hooks/internal/atomicfile"
 	"net"
 	"strconv"
 	"strings"
@@ -12,6 +11,8 @@ import (
 	"time"
 
 	"github.com/portant-hooks/portant-hooks/capture"
+	"github.com/portant-hooks/portant-hooks/capture/inspector"
+	"github.com/portant-hooks/portant-hooks/internal/atomicfile"
 	"github.com/portant-hooks/portant-hooks/internal/httpx"
 	"github.com/spf13/cobra"
 )
@@ -95,7 +96,7 @@ Ctrl-C stops it: requests in flight finish, and a summary is printed.`,
 	fl.StringVar(&opts.format, "format", string(capture.FormatPretty), "how to show events: "+strings.Join(capture.Formats, "|"))
 	fl.StringVar(&opts.readyFile, "ready-file", "", "write the URL to this file once listening (for scripts and tests)")
 	_ = fl.MarkHidden("ready-file")
-	fl.StringVar(&opts.inspect, "inspect", capture.DefaultInspectAddr, "serve the inspector, a web page to browse, replay and export events, on this loopback address")
+	fl.StringVar(&opts.inspect, "inspect", inspector.DefaultAddr, "serve the inspector, a web page to browse, replay and export events, on this loopback address")
 	fl.BoolVar(&opts.noInspect, "no-inspect", false, "do not serve the inspector")
 	fl.StringVar(&opts.inspectReady, "inspect-ready-file", "", "write the inspector's URL to this file once listening (for scripts and tests)")
 	_ = fl.MarkHidden("inspect-ready-file")
@@ -194,22 +195,22 @@ func startInspector(cmd *cobra.Command, opts listenOptions, cfg *capture.Config)
 	}
 	host, portText, err := net.SplitHostPort(opts.inspect)
 	if err != nil {
-		return nil, flagErrorf("--inspect %q is not HOST:PORT: use a loopback address such as %s", opts.inspect, capture.DefaultInspectAddr)
+		return nil, flagErrorf("--inspect %q is not HOST:PORT: use a loopback address such as %s", opts.inspect, inspector.DefaultAddr)
 	}
 	if port, _ := strconv.Atoi(portText); port != 0 && port == opts.port {
 		return nil, flagErrorf("--inspect %s uses the webhook port %d: the inspector needs its own port (the webhook port may be exposed through a tunnel, the inspector must not be)", opts.inspect, opts.port)
 	}
-	ln, err := capture.ListenInspector(opts.inspect)
+	ln, err := inspector.Listen(opts.inspect)
 	note := ""
 	if err != nil && errors.Is(err, syscall.EADDRINUSE) && !cmd.Flags().Changed("inspect") {
 		port, _ := strconv.Atoi(portText)
 		for next := port + 1; next <= port+10 && err != nil; next++ {
 			if next != opts.port {
-				ln, err = capture.ListenInspector(net.JoinHostPort(host, strconv.Itoa(next)))
+				ln, err = inspector.Listen(net.JoinHostPort(host, strconv.Itoa(next)))
 			}
 		}
 		if err != nil {
-			ln, err = capture.ListenInspector(net.JoinHostPort(host, "0"))
+			ln, err = inspector.Listen(net.JoinHostPort(host, "0"))
 		}
 		note = " (" + opts.inspect + " was taken)"
 	}
@@ -217,7 +218,7 @@ func startInspector(cmd *cobra.Command, opts listenOptions, cfg *capture.Config)
 		return nil, inputErrorf("%v", err)
 	}
 	hub := capture.NewHub()
-	insp, err := capture.NewInspector(capture.InspectorConfig{
+	insp, err := inspector.New(inspector.Config{
 		Dir:       opts.dir,
 		Hub:       hub,
 		ForwardTo: opts.forwardTo,
@@ -228,7 +229,7 @@ func startInspector(cmd *cobra.Command, opts listenOptions, cfg *capture.Config)
 		ln.Close()
 		return nil, err
 	}
-	url := capture.InspectorURL(ln)
+	url := inspector.URL(ln)
 	cfg.Hub = hub
 	cfg.Banner = append(cfg.Banner, capture.BannerLine{Label: "Inspector", Value: url + note})
 	ready := cfg.OnReady

@@ -1,4 +1,4 @@
-package capture
+package inspector
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portant-hooks/portant-hooks/capture"
 	"github.com/portant-hooks/portant-hooks/fixtures"
 	"github.com/portant-hooks/portant-hooks/internal/journal"
 )
@@ -24,13 +25,13 @@ import (
 type journalWriter struct {
 	t   testing.TB
 	dir string
-	hub *Hub
+	hub *capture.Hub
 	val *fixtures.Validator
 	seq uint64
 	at  time.Time
 }
 
-func newJournalWriter(t testing.TB, dir string, hub *Hub) *journalWriter {
+func newJournalWriter(t testing.TB, dir string, hub *capture.Hub) *journalWriter {
 	t.Helper()
 	v, err := fixtures.NewValidator(fixtures.Options{})
 	if err != nil {
@@ -40,7 +41,7 @@ func newJournalWriter(t testing.TB, dir string, hub *Hub) *journalWriter {
 }
 
 // add saves body as the next event and returns its record.
-func (w *journalWriter) add(body []byte, headers map[string][]string) Record {
+func (w *journalWriter) add(body []byte, headers map[string][]string) journal.Record {
 	w.t.Helper()
 	w.seq++
 	w.at = w.at.Add(1500 * time.Millisecond)
@@ -56,7 +57,7 @@ func (w *journalWriter) add(body []byte, headers map[string][]string) Record {
 	if headers == nil {
 		headers = map[string][]string{"Content-Type": {"application/json"}, "User-Agent": {"Portant-Webhooks/1.0"}}
 	}
-	rec := Record{
+	rec := journal.Record{
 		Seq: w.seq, File: name, Received: w.at, Method: http.MethodPost, Path: "/hooks/portant",
 		Headers: headers, Remote: "127.0.0.1:53412", Size: int64(len(body)), SHA256: "0",
 		EventID: rep.EventID, Type: typ, Valid: rep.Valid(), Problems: rep.Problems, Status: 200,
@@ -69,7 +70,7 @@ func (w *journalWriter) add(body []byte, headers map[string][]string) Record {
 }
 
 // appendRecord writes one journal line as it is.
-func (w *journalWriter) appendRecord(rec Record) {
+func (w *journalWriter) appendRecord(rec journal.Record) {
 	w.t.Helper()
 	line, err := json.Marshal(rec)
 	if err != nil {
@@ -107,13 +108,13 @@ func inspHexID(n int) string { return fmt.Sprintf("%048x", n) }
 
 // startInspector serves an inspector on a free loopback port until the test
 // ends, and returns its base URL.
-func startInspector(t testing.TB, cfg InspectorConfig) (*Inspector, string) {
+func startInspector(t testing.TB, cfg Config) (*Inspector, string) {
 	t.Helper()
-	in, err := NewInspector(cfg)
+	in, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := ListenInspector("127.0.0.1:0")
+	ln, err := Listen("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +132,7 @@ func startInspector(t testing.TB, cfg InspectorConfig) (*Inspector, string) {
 			t.Error("Serve did not return within 5s of its context ending")
 		}
 	})
-	return in, InspectorURL(ln)
+	return in, URL(ln)
 }
 
 // inspDo sends a request (to the inspector or the listener) and returns the

@@ -1,4 +1,4 @@
-package capture
+package inspector
 
 import (
 	"bufio"
@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portant-hooks/portant-hooks/capture"
 	"github.com/portant-hooks/portant-hooks/fixtures"
 	"github.com/portant-hooks/portant-hooks/internal/journal"
 )
@@ -131,11 +132,11 @@ func inspItoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
 func TestInspectorStreamIsWokenByTheHub(t *testing.T) {
 	dir := t.TempDir()
-	hub := NewHub()
+	hub := capture.NewHub()
 	w := newJournalWriter(t, dir, hub)
 	w.add(inspEvent(fixtures.DocumentsCreated, inspHexID(1), "old"), nil)
 	// A poll slower than the test: only the hub can make the event show.
-	_, base := startInspector(t, InspectorConfig{Dir: dir, Hub: hub, Poll: time.Hour})
+	_, base := startInspector(t, Config{Dir: dir, Hub: hub, Poll: time.Hour})
 	s := inspOpenStream(t, base+"/api/stream", nil) // no after: from now on
 	inspQuiet(t, s, 100*time.Millisecond)
 	w.add(inspEvent(fixtures.EmailsCreated, inspHexID(2), "new"), nil)
@@ -151,7 +152,7 @@ func TestInspectorStreamResumesWithoutLosingEvents(t *testing.T) {
 	for i := 1; i <= 4; i++ {
 		w.add(inspEvent(fixtures.DocumentsCreated, inspHexID(i), "doc"), nil)
 	}
-	_, base := startInspector(t, InspectorConfig{Dir: dir, Poll: 20 * time.Millisecond})
+	_, base := startInspector(t, Config{Dir: dir, Poll: 20 * time.Millisecond})
 	tests := []struct {
 		name   string
 		url    string
@@ -185,7 +186,7 @@ func TestInspectorStreamResumesWithoutLosingEvents(t *testing.T) {
 }
 
 func TestInspectorStreamSendsHeartbeats(t *testing.T) {
-	_, base := startInspector(t, InspectorConfig{Dir: t.TempDir(), Heartbeat: 30 * time.Millisecond})
+	_, base := startInspector(t, Config{Dir: t.TempDir(), Heartbeat: 30 * time.Millisecond})
 	s := inspOpenStream(t, base+"/api/stream", nil)
 	deadline := time.After(2 * time.Second)
 	for {
@@ -206,7 +207,7 @@ func TestInspectorStreamTellsThePageToReload(t *testing.T) {
 	for i := 1; i <= streamBacklogMax+5; i++ {
 		w.add(inspEvent(fixtures.DocumentsCreated, inspHexID(i), "doc"), nil)
 	}
-	_, base := startInspector(t, InspectorConfig{Dir: dir, Poll: 20 * time.Millisecond})
+	_, base := startInspector(t, Config{Dir: dir, Poll: 20 * time.Millisecond})
 
 	// Too much missed: one reset rather than a flood.
 	s := inspOpenStream(t, base+"/api/stream?after=1", nil)

@@ -1,4 +1,4 @@
-package capture
+package inspector
 
 import (
 	"bufio"
@@ -18,13 +18,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portant-hooks/portant-hooks/capture"
 	"github.com/portant-hooks/portant-hooks/fixtures"
 	"github.com/portant-hooks/portant-hooks/internal/journal"
 )
 
 func TestInspectorAnswersOnlyLoopbackHostsOnItsPort(t *testing.T) {
 	dir := t.TempDir()
-	_, base := startInspector(t, InspectorConfig{Dir: dir})
+	_, base := startInspector(t, Config{Dir: dir})
 	port := inspPort(t, base)
 	tests := []struct {
 		host string
@@ -75,7 +76,7 @@ func TestInspectorRefusesCrossOriginReplays(t *testing.T) {
 	}))
 	defer handler.Close()
 	newJournalWriter(t, dir, nil).add(inspEvent(fixtures.DocumentsCreated, inspHexID(1), "Invoice"), nil)
-	_, base := startInspector(t, InspectorConfig{Dir: dir, ForwardTo: handler.URL})
+	_, base := startInspector(t, Config{Dir: dir, ForwardTo: handler.URL})
 	self := base // http://127.0.0.1:PORT
 	tests := []struct {
 		name    string
@@ -118,7 +119,7 @@ func TestInspectorRefusesCrossOriginReplays(t *testing.T) {
 func TestInspectorSendsStrictSecurityHeaders(t *testing.T) {
 	dir := t.TempDir()
 	newJournalWriter(t, dir, nil).add(inspEvent(fixtures.DocumentsCreated, inspHexID(1), "Invoice"), nil)
-	_, base := startInspector(t, InspectorConfig{Dir: dir})
+	_, base := startInspector(t, Config{Dir: dir})
 	for _, path := range []string{"/", "/app.js", "/style.css", "/favicon.svg", "/api/events", "/api/events/1", "/api/events/1/body", "/api/nope", "/nope"} {
 		_, h, _ := inspDo(t, http.MethodGet, base+path, nil, nil)
 		csp := h.Get("Content-Security-Policy")
@@ -147,7 +148,7 @@ func TestInspectorSendsStrictSecurityHeaders(t *testing.T) {
 // The page's own code must never let payload text become markup: no inline
 // script for the CSP to allow, no HTML sinks in app.js.
 func TestInspectorPageHasNoInlineScriptOrHTMLSinks(t *testing.T) {
-	html, err := inspectorAssets.ReadFile("inspector/index.html")
+	html, err := assets.ReadFile("index.html")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +160,7 @@ func TestInspectorPageHasNoInlineScriptOrHTMLSinks(t *testing.T) {
 	if m := regexp.MustCompile(`(?i)\son[a-z]+\s*=`).Find(html); m != nil {
 		t.Errorf("inline event handler in index.html: %s", m)
 	}
-	js, err := inspectorAssets.ReadFile("inspector/app.js")
+	js, err := assets.ReadFile("app.js")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +178,7 @@ func TestInspectorListsNewestFirstInPages(t *testing.T) {
 	for i := 1; i <= 120; i++ {
 		w.add(inspEvent(types[i%3], inspHexID(i), "Invoice #"+inspHexID(i)[44:]), nil)
 	}
-	_, base := startInspector(t, InspectorConfig{Dir: dir})
+	_, base := startInspector(t, Config{Dir: dir})
 
 	var p EventPage
 	inspGetJSON(t, base+"/api/events", &p)
@@ -220,7 +221,7 @@ func TestInspectorFiltersByTypeValidityAndText(t *testing.T) {
 	w.add([]byte(`{"eventType":"DOCUMENTS_CREATED","eventId":"`+inspHexID(3)+`","data":{}}`), nil) // invalid
 	w.add([]byte("not json at all: Zebra"), map[string][]string{"X-Source": {"nightly-batch"}})
 	w.add(inspEvent(fixtures.DocumentsCreated, inspHexID(5), "Quarterly Report — Ünïcode"), nil)
-	_, base := startInspector(t, InspectorConfig{Dir: dir})
+	_, base := startInspector(t, Config{Dir: dir})
 	tests := []struct {
 		query string
 		want  []int
@@ -260,14 +261,14 @@ func TestInspectorFiltersByTypeValidityAndText(t *testing.T) {
 func TestInspectorSeesLinesAppendedLaterButNotHalfWrittenOnes(t *testing.T) {
 	dir := t.TempDir()
 	w := newJournalWriter(t, dir, nil)
-	_, base := startInspector(t, InspectorConfig{Dir: dir})
+	_, base := startInspector(t, Config{Dir: dir})
 	var p EventPage
 	inspGetJSON(t, base+"/api/events", &p) // no journal yet: an empty list
 	if p.Total != 0 || len(p.Events) != 0 {
 		t.Fatalf("empty dir: %+v", p)
 	}
 	w.add(inspEvent(fixtures.DocumentsCreated, inspHexID(1), "one"), nil)
-	rec := Record{Seq: 2, File: "x.json", Method: "POST", Type: fixtures.EmailsCreated}
+	rec := journal.Record{Seq: 2, File: "x.json", Method: "POST", Type: fixtures.EmailsCreated}
 	line, _ := json.Marshal(rec)
 	w.appendRaw(line[:len(line)/2])
 	inspGetJSON(t, base+"/api/events", &p)
@@ -292,7 +293,7 @@ func TestInspectorRebuildsItsIndexWhenTheJournalIsReplaced(t *testing.T) {
 	for i := 1; i <= 3; i++ {
 		w.add(inspEvent(fixtures.DocumentsCreated, inspHexID(i), "doc"), nil)
 	}
-	_, base := startInspector(t, InspectorConfig{Dir: dir})
+	_, base := startInspector(t, Config{Dir: dir})
 	var p EventPage
 	inspGetJSON(t, base+"/api/events", &p)
 	if p.Total != 3 {
@@ -316,7 +317,7 @@ func TestInspectorShowsOneEventWithProblemsPlacedInThePrettyBody(t *testing.T) {
 	body := `{"data":{"documents":[{"id":"1AbC","url":"not a url","name":"Invoice"}]},"eventId":"` + inspHexID(7) + `","eventType":"DOCUMENTS_CREATED"}`
 	rec := w.add([]byte(body), map[string][]string{"Content-Type": {"application/json"}, "Authorization": {"[REDACTED]"}})
 	w.add([]byte("{\n  \"eventId\": \"abc\",\n  oops\n}"), nil)
-	_, base := startInspector(t, InspectorConfig{Dir: dir, ForwardTo: "http://127.0.0.1:3000/hook"})
+	_, base := startInspector(t, Config{Dir: dir, ForwardTo: "http://127.0.0.1:3000/hook"})
 
 	var d EventDetail
 	inspGetJSON(t, base+"/api/events/1", &d)
@@ -367,7 +368,7 @@ func TestInspectorDownloadsTheSavedBodyAsAFixture(t *testing.T) {
 	dir := t.TempDir()
 	body := []byte("{\"eventId\": \"x\",\r\n \"raw\": \"bytes \u00e9 kept\"}\n")
 	rec := newJournalWriter(t, dir, nil).add(body, nil)
-	_, base := startInspector(t, InspectorConfig{Dir: dir})
+	_, base := startInspector(t, Config{Dir: dir})
 	status, h, got := inspDo(t, http.MethodGet, base+"/api/events/1/body?download=1", nil, nil)
 	if status != http.StatusOK || string(got) != string(body) {
 		t.Fatalf("download: %d %q", status, got)
@@ -401,9 +402,9 @@ func TestInspectorNeverOpensFilesOutsideTheDir(t *testing.T) {
 	}
 	w := newJournalWriter(t, dir, nil)
 	for _, name := range []string{"../outside.json", filepath.Join(root, "outside.json"), ".hidden.json", "..", "sub.json", "a/../../outside.json", `..\outside.json`} {
-		w.appendRecord(Record{Seq: 1, File: name, Method: "POST", Type: fixtures.Unknown})
+		w.appendRecord(journal.Record{Seq: 1, File: name, Method: "POST", Type: fixtures.Unknown})
 	}
-	_, base := startInspector(t, InspectorConfig{Dir: dir, ForwardTo: "http://127.0.0.1:1/"})
+	_, base := startInspector(t, Config{Dir: dir, ForwardTo: "http://127.0.0.1:1/"})
 	for id := 1; id <= 7; id++ {
 		for _, suffix := range []string{"", "/body", "/body?download=1", "/curl"} {
 			status, _, body := inspDo(t, http.MethodGet, base+"/api/events/"+strconv.Itoa(id)+suffix, nil, nil)
@@ -430,47 +431,47 @@ func TestInspectorNeverOpensFilesOutsideTheDir(t *testing.T) {
 
 func TestInspectorOnlyListensOnLoopback(t *testing.T) {
 	for _, addr := range []string{"0.0.0.0:0", ":0", "[::]:0", "example.com:0", "192.0.2.1:0", "127.0.0.1", "localhost"} {
-		if ln, err := ListenInspector(addr); err == nil {
+		if ln, err := Listen(addr); err == nil {
 			ln.Close()
-			t.Errorf("ListenInspector(%q) listened; want a refusal", addr)
+			t.Errorf("Listen(%q) listened; want a refusal", addr)
 		}
 	}
 	for _, addr := range []string{"127.0.0.1:0", "localhost:0"} {
-		ln, err := ListenInspector(addr)
+		ln, err := Listen(addr)
 		if err != nil {
-			t.Errorf("ListenInspector(%q): %v", addr, err)
+			t.Errorf("Listen(%q): %v", addr, err)
 			continue
 		}
 		ip := ln.Addr().(*net.TCPAddr).IP
 		ln.Close()
 		if !ip.IsLoopback() {
-			t.Errorf("ListenInspector(%q) bound %s", addr, ip)
+			t.Errorf("Listen(%q) bound %s", addr, ip)
 		}
 	}
-	ln, err := ListenInspector("127.0.0.1:0")
+	ln, err := Listen("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	if _, err := ListenInspector(ln.Addr().String()); err == nil || !strings.Contains(err.Error(), "--inspect") {
+	if _, err := Listen(ln.Addr().String()); err == nil || !strings.Contains(err.Error(), "--inspect") {
 		t.Errorf("port in use: %v, want an error that says what to do", err)
 	}
 }
 
 func TestInspectorServeStopsWithItsContextEvenWithAStreamOpen(t *testing.T) {
 	dir := t.TempDir()
-	in, err := NewInspector(InspectorConfig{Dir: dir, Hub: NewHub()})
+	in, err := New(Config{Dir: dir, Hub: capture.NewHub()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := ListenInspector("127.0.0.1:0")
+	ln, err := Listen("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- in.Serve(ctx, ln) }()
-	resp, err := http.Get(InspectorURL(ln) + "/api/stream")
+	resp, err := http.Get(URL(ln) + "/api/stream")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -494,7 +495,7 @@ func TestInspectorServeStopsWithItsContextEvenWithAStreamOpen(t *testing.T) {
 }
 
 func TestNewInspectorNeedsADir(t *testing.T) {
-	if _, err := NewInspector(InspectorConfig{}); err == nil {
+	if _, err := New(Config{}); err == nil {
 		t.Error("no dir: no error")
 	}
 }

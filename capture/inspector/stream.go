@@ -1,4 +1,4 @@
-package capture
+package inspector
 
 import (
 	"encoding/json"
@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/portant-hooks/portant-hooks/internal/journal"
 )
 
 // streamBacklogMax is how many missed events a reconnecting stream sends
@@ -31,7 +33,7 @@ func (in *Inspector) handleStream(w http.ResponseWriter, r *http.Request) {
 	if fromLatest {
 		after = len(in.index.Entries())
 	}
-	var wake <-chan Record
+	var wake <-chan journal.Record
 	if in.cfg.Hub != nil {
 		ch, stop := in.cfg.Hub.Subscribe(64)
 		defer stop()
@@ -113,7 +115,7 @@ func (in *Inspector) sendReset(w http.ResponseWriter, rc *http.ResponseControlle
 }
 
 // drainWakeups empties a wake-up channel: one look at the journal covers them all.
-func drainWakeups(ch <-chan Record) {
+func drainWakeups(ch <-chan journal.Record) {
 	for {
 		select {
 		case <-ch:

@@ -1,4 +1,7 @@
-package capture
+// Package inspector is the local web page that lists, shows, replays and
+// exports the events a listener (package capture) saved: its HTTP API, the
+// live stream of new events, and the page itself, embedded.
+package inspector
 
 import (
 	"context"
@@ -7,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log"
 	"net"
 	"net/http"
@@ -16,24 +18,26 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/portant-hooks/portant-hooks/capture"
 	"github.com/portant-hooks/portant-hooks/fixtures"
 	"github.com/portant-hooks/portant-hooks/internal/httpx"
+	"github.com/portant-hooks/portant-hooks/internal/journal"
 )
 
-// DefaultInspectAddr is where listen serves the inspector unless told otherwise.
-const DefaultInspectAddr = "127.0.0.1:7679"
+// DefaultAddr is where listen serves the inspector unless told otherwise.
+const DefaultAddr = "127.0.0.1:7679"
 
-//go:embed inspector
-var inspectorAssets embed.FS
+//go:embed index.html app.js style.css favicon.svg
+var assets embed.FS
 
-// InspectorConfig is what the inspector serves and how.
-type InspectorConfig struct {
+// Config is what the inspector serves and how.
+type Config struct {
 	// Dir is the store directory: events.ndjson and the saved bodies.
 	Dir string
 	// Hub wakes the live stream when the listener saves an event. Without
 	// one the stream still sees new events, by looking at the journal every
 	// Poll.
-	Hub *Hub
+	Hub *capture.Hub
 	// ForwardTo is the default replay target (listen's --forward-to). It is
 	// checked when used, like a URL typed in: the listener reports a bad one.
 	ForwardTo string
@@ -59,14 +63,14 @@ type InspectorConfig struct {
 // captured events. It reads everything from the store dir, so it shows the
 // events that were there before listen started as well as the new ones.
 type Inspector struct {
-	cfg     InspectorConfig
+	cfg     Config
 	index   *eventIndex
 	csp     string                 // on every answer
 	webhook atomic.Pointer[string] // set once the listener knows its URL
 }
 
-// NewInspector checks the config and fills in defaults.
-func NewInspector(cfg InspectorConfig) (*Inspector, error) {
+// New checks the config and fills in defaults.
+func New(cfg Config) (*Inspector, error) {
 	if cfg.Dir == "" {
 		return nil, errors.New("inspector: no store dir")
 	}
@@ -101,14 +105,14 @@ func NewInspector(cfg InspectorConfig) (*Inspector, error) {
 // listening (its port may have been picked by the system).
 func (in *Inspector) SetWebhook(url string) { in.webhook.Store(&url) }
 
-// ListenInspector binds addr for the inspector. Only loopback addresses are
+// Listen binds addr for the inspector. Only loopback addresses are
 // accepted: the inspector replays and exports captured events, so it is for
 // the person at this machine, never for the network (the webhook port may
 // be exposed through a tunnel; this one must not be).
-func ListenInspector(addr string) (net.Listener, error) {
+func Listen(addr string) (net.Listener, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return nil, fmt.Errorf("inspector address %q: %w (use HOST:PORT, e.g. %s)", addr, err, DefaultInspectAddr)
+		return nil, fmt.Errorf("inspector address %q: %w (use HOST:PORT, e.g. %s)", addr, err, DefaultAddr)
 	}
 	if !httpx.IsLoopback(host) {
 		return nil, fmt.Errorf("inspector address %q is not loopback: the inspector only listens on localhost, 127.0.0.1 or [::1]", addr)
@@ -120,8 +124,8 @@ func ListenInspector(addr string) (net.Listener, error) {
 	return ln, nil
 }
 
-// InspectorURL is the address a person opens for the inspector on ln.
-func InspectorURL(ln net.Listener) string { return "http://" + ln.Addr().String() }
+// URL is the address a person opens for the inspector on ln.
+func URL(ln net.Listener) string { return "http://" + ln.Addr().String() }
 
 // Serve answers on ln until ctx ends, then lets requests in flight finish
 // for a moment and returns nil.
@@ -174,8 +178,7 @@ func (in *Inspector) Handler(port int) http.Handler {
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, "no such API: see GET /api/events, /api/events/{id}, /api/stream, POST /api/events/{id}/replay")
 	})
-	static, _ := fs.Sub(inspectorAssets, "inspector")
-	files := http.FileServerFS(static)
+	files := http.FileServerFS(assets)
 	mux.Handle("GET /{$}", noCache(files))
 	for _, name := range []string{"app.js", "style.css", "favicon.svg"} {
 		mux.Handle("GET /"+name, noCache(files))
@@ -247,8 +250,8 @@ func apiError(w http.ResponseWriter, status int, msg string) {
 	}{msg})
 }
 
-// InspectorInfo is GET /api/info: what the page shows in its header.
-type InspectorInfo struct {
+// Info is GET /api/info: what the page shows in its header.
+type Info struct {
 	Dir       string `json:"dir"`
 	ForwardTo string `json:"forwardTo,omitempty"`
 	Webhook   string `json:"webhook,omitempty"`
@@ -259,7 +262,7 @@ type InspectorInfo struct {
 }
 
 func (in *Inspector) handleInfo(w http.ResponseWriter, r *http.Request) {
-	info := InspectorInfo{Dir: in.cfg.Dir, ForwardTo: in.cfg.ForwardTo, Webhook: in.cfg.Webhook, Version: in.cfg.Version, Live: in.cfg.Hub != nil, Types: fixtures.Types}
+	info := Info{Dir: in.cfg.Dir, ForwardTo: in.cfg.ForwardTo, Webhook: in.cfg.Webhook, Version: in.cfg.Version, Live: in.cfg.Hub != nil, Types: fixtures.Types}
 	if u := in.webhook.Load(); u != nil {
 		info.Webhook = *u
 	}
@@ -318,24 +321,24 @@ func queryInt(s string, def int) (int, error) {
 }
 
 // record finds the event named by the {id} in the path, or answers 404.
-func (in *Inspector) record(w http.ResponseWriter, r *http.Request) (int, Record, bool) {
+func (in *Inspector) record(w http.ResponseWriter, r *http.Request) (int, journal.Record, bool) {
 	id, err := strconv.Atoi(r.PathValue("id"))
 	if err != nil || id < 1 {
 		apiError(w, http.StatusNotFound, "no event "+strconv.Quote(r.PathValue("id"))+": ids are whole numbers from 1, as listed by GET /api/events")
-		return 0, Record{}, false
+		return 0, journal.Record{}, false
 	}
 	if _, err := in.index.Refresh(); err != nil {
 		apiError(w, http.StatusInternalServerError, err.Error())
-		return 0, Record{}, false
+		return 0, journal.Record{}, false
 	}
 	rec, ok, err := in.index.get(id)
 	if err != nil {
 		apiError(w, http.StatusInternalServerError, err.Error())
-		return 0, Record{}, false
+		return 0, journal.Record{}, false
 	}
 	if !ok {
 		apiError(w, http.StatusNotFound, fmt.Sprintf("no event %d in %s", id, in.index.Path()))
-		return 0, Record{}, false
+		return 0, journal.Record{}, false
 	}
 	return id, rec, true
 }

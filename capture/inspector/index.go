@@ -1,4 +1,4 @@
-package capture
+package inspector
 
 import (
 	"bytes"
@@ -39,7 +39,7 @@ type EventSummary struct {
 	Status       int                `json:"status,omitempty"`
 }
 
-func summaryOf(id int, r Record) EventSummary {
+func summaryOf(id int, r journal.Record) EventSummary {
 	t := r.Type
 	if t == "" {
 		t = fixtures.Unknown
@@ -123,14 +123,14 @@ func (x *eventIndex) list(ctx context.Context, dir string, before, limit int, f 
 }
 
 // get returns the record with the given id.
-func (x *eventIndex) get(id int) (Record, bool, error) {
+func (x *eventIndex) get(id int) (journal.Record, bool, error) {
 	entries := x.Entries()
 	if id < 1 || id > len(entries) {
-		return Record{}, false, nil
+		return journal.Record{}, false, nil
 	}
 	jr, err := x.Open()
 	if err != nil {
-		return Record{}, false, err
+		return journal.Record{}, false, err
 	}
 	defer jr.Close()
 	r, err := jr.Record(entries[id-1])
@@ -164,7 +164,7 @@ func (x *eventIndex) since(after, max int) (evs []EventSummary, more bool, err e
 
 // matchesText looks for needle (lower case) in what a person sees of an
 // event: its ids, type, file, path, headers, problems, and its body.
-func matchesText(r Record, dir, needle string) bool {
+func matchesText(r journal.Record, dir, needle string) bool {
 	fields := []string{r.EventID, string(r.Type), r.File, r.Path, r.Query, r.Remote, r.Method}
 	for name, vs := range r.Headers {
 		fields = append(fields, name)

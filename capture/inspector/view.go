@@ -1,4 +1,4 @@
-package capture
+package inspector
 
 import (
 	"bytes"
@@ -25,9 +25,9 @@ type EventDetail struct {
 	// Problems are as recorded, placed in the saved file.
 	Problems []fixtures.Problem `json:"problems"`
 	// Forward is what the --forward-to handler answered when it was captured.
-	Forward   *Forward `json:"forward,omitempty"`
-	View      BodyView `json:"view"`
-	ForwardTo string   `json:"forwardTo,omitempty"` // the default replay target
+	Forward   *journal.Forward `json:"forward,omitempty"`
+	View      BodyView         `json:"view"`
+	ForwardTo string           `json:"forwardTo,omitempty"` // the default replay target
 }
 
 // BodyView is the body as the page displays it, with the problems placed in
@@ -55,7 +55,7 @@ type ViewProblem struct {
 // highlight; bigger ones are shown as received, cut, and downloaded whole.
 const viewLimit = 1 << 20
 
-func (in *Inspector) detail(id int, rec Record) EventDetail {
+func (in *Inspector) detail(id int, rec journal.Record) EventDetail {
 	d := EventDetail{
 		EventSummary: summaryOf(id, rec),
 		Query:        rec.Query, Remote: rec.Remote, SHA256: rec.SHA256,
@@ -71,7 +71,7 @@ func (in *Inspector) detail(id int, rec Record) EventDetail {
 	return d
 }
 
-func (in *Inspector) view(rec Record) BodyView {
+func (in *Inspector) view(rec journal.Record) BodyView {
 	v := BodyView{Problems: []ViewProblem{}}
 	f, err := in.openBody(rec)
 	if err != nil {
@@ -172,14 +172,14 @@ func displayText(b []byte) string {
 var errNoSavedBody = errors.New("no body")
 
 // bodyPath is where rec's body is saved, or "" when it cannot be named safely.
-func (in *Inspector) bodyPath(rec Record) string {
+func (in *Inspector) bodyPath(rec journal.Record) string {
 	path, _ := journal.BodyPath(in.cfg.Dir, rec.File)
 	return path
 }
 
 // openBody opens rec's saved body. The name comes from the journal, never
 // from the request, and must be a plain [A-Za-z0-9._-] name inside the dir.
-func (in *Inspector) openBody(rec Record) (*os.File, error) {
+func (in *Inspector) openBody(rec journal.Record) (*os.File, error) {
 	if rec.File == "" {
 		return nil, fmt.Errorf("%w: the listener did not save this request's body (status %d)", errNoSavedBody, rec.Status)
 	}
@@ -199,7 +199,7 @@ func (in *Inspector) openBody(rec Record) (*os.File, error) {
 }
 
 // readBody reads rec's whole body, for replay and curl.
-func (in *Inspector) readBody(rec Record) ([]byte, error) {
+func (in *Inspector) readBody(rec journal.Record) ([]byte, error) {
 	f, err := in.openBody(rec)
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package capture
+package inspector
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/portant-hooks/portant-hooks/internal/httpx"
+	"github.com/portant-hooks/portant-hooks/internal/journal"
 	"github.com/portant-hooks/portant-hooks/replay"
 )
 
@@ -51,7 +52,7 @@ func replayTarget(s string) (*url.URL, error) {
 
 // replayEvent sends a saved event again, through the one sender: the body
 // byte for byte, with the recorded headers that may be sent again.
-func replayEvent(ctx context.Context, client *http.Client, rec Record, body []byte, target *url.URL) ReplayResult {
+func replayEvent(ctx context.Context, client *http.Client, rec journal.Record, body []byte, target *url.URL) ReplayResult {
 	res := ReplayResult{To: target.String()}
 	sender, err := replay.NewSender(client, res.To, replay.WithKeepBody(replayBodyShown))
 	if err != nil {
@@ -85,7 +86,7 @@ const curlInlineMax = 256 << 10
 
 // curlCommand is a POSIX shell command that sends the event as replay does.
 // Every argument is single-quoted, so no payload can break out of it.
-func curlCommand(rec Record, body []byte, path, to string) string {
+func curlCommand(rec journal.Record, body []byte, path, to string) string {
 	var sb strings.Builder
 	sb.WriteString("curl -sS -i")
 	if rec.Method != "" && rec.Method != http.MethodPost {
