@@ -98,8 +98,10 @@ type Config struct {
 
 	// Validator checks each body; default: the built-in default schema.
 	Validator *fixtures.Validator
-	// Hub, when set, gets every Record once it is saved and answered.
-	Hub *Hub
+	// OnSave, when set, is called after each event is saved, journalled and
+	// answered (with NoSave, once it is answered), on the request's
+	// goroutine: it must return at once. The inspector's Notify is one.
+	OnSave func()
 	// Banner adds lines to the start-up banner, after the built-in ones
 	// (say, where the inspector is).
 	Banner []BannerLine

@@ -8,7 +8,7 @@ import "github.com/portant-hooks/portant-hooks/internal/journal"
 
 // Record describes one request the listener received: one line of the
 // journal <dir>/events.ndjson (internal/journal reads and writes it), and
-// what the terminal, the Hub and the inspector show.
+// what the terminal and the inspector show.
 type Record = journal.Record
 
 // Forward is what the --forward-to handler made of an event.

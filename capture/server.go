@@ -42,7 +42,7 @@ func (e *StartError) Unwrap() error { return e.Err }
 
 // Serve listens for webhook events until ctx is done. Every accepted POST is
 // saved to the store (unless NoSave) before it is answered, journalled,
-// published to the Hub and shown on the terminal off the request path.
+// announced to OnSave and shown on the terminal off the request path.
 // When ctx is done it stops accepting, lets the requests in flight finish,
 // flushes the terminal, prints a summary to Err and returns nil.
 func Serve(ctx context.Context, cfg Config) error {
@@ -267,8 +267,8 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.answer(w, &rec)
 	}
 	s.stats.count(&rec)
-	if s.cfg.Hub != nil {
-		s.cfg.Hub.Publish(rec) // the body is in rec.File
+	if s.cfg.OnSave != nil {
+		s.cfg.OnSave()
 	}
 	s.render.event(&rec, body, !rep.Syntax)
 }

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -154,22 +155,27 @@ func TestInspectorInABrowser(t *testing.T) {
 	first.post(gen.Event(fixtures.SignaturesRequested))
 	first.post(gen.Event(fixtures.EmailsCreated))
 	first.stop()
-	// A second listen on the same dir, with the inspector.
-	hub := capture.NewHub()
-	second := startListener(t, capture.Config{Dir: dir, Hub: hub})
+	// A second listen on the same dir, with the inspector (which the test
+	// restarts: the listener tells whichever is serving).
+	var current atomic.Pointer[Inspector]
+	second := startListener(t, capture.Config{Dir: dir, OnSave: func() {
+		if in := current.Load(); in != nil {
+			in.Notify()
+		}
+	}})
 	defer second.stop()
 
 	target := &inspHandlerRecorder{}
 	handler := httptest.NewServer(target)
 	defer handler.Close()
-	// A poll slower than the test: events can only show up live through the hub.
-	icfg := Config{Dir: dir, Hub: hub, Poll: time.Hour, Webhook: second.url}
+	// A poll slower than the test: events can only show up live through Notify.
+	icfg := Config{Dir: dir, Poll: time.Hour}
 	ln, err := Listen("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr, base := ln.Addr().String(), URL(ln)
-	stopInspector := serveInspector(t, icfg, ln)
+	stopInspector := serveInspector(t, icfg, ln, second.url, &current)
 
 	ctx, pageErrors := inspBrowser(t, chrome)
 	inspStep(t, ctx, "open the inspector", 20*time.Second,
@@ -208,7 +214,7 @@ func TestInspectorInABrowser(t *testing.T) {
 	if ln, err = Listen(addr); err != nil {
 		t.Fatalf("listen again on %s: %v", addr, err)
 	}
-	serveInspector(t, icfg, ln)
+	serveInspector(t, icfg, ln, second.url, &current)
 	inspWaitFor(t, ctx, "after reconnecting, the event saved meanwhile appears",
 		`document.querySelector('#conn').dataset.state === 'live' &&
 		 document.querySelectorAll('#events li').length === 6 && document.querySelector('#events li').id === 'ev-6'`)
@@ -403,14 +409,16 @@ func (l *testListener) post(body []byte) {
 	}
 }
 
-// serveInspector serves an inspector on ln until the returned func (or the
-// end of the test) stops it.
-func serveInspector(t *testing.T, cfg Config, ln net.Listener) (stop func()) {
+// serveInspector serves an inspector for the listener at webhook on ln,
+// as current, until the returned func (or the end of the test) stops it.
+func serveInspector(t *testing.T, cfg Config, ln net.Listener, webhook string, current *atomic.Pointer[Inspector]) (stop func()) {
 	t.Helper()
 	in, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	in.SetWebhook(webhook)
+	current.Store(in)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- in.Serve(ctx, ln) }()

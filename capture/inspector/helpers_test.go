@@ -14,30 +14,31 @@ import (
 	"testing"
 	"time"
 
-	"github.com/portant-hooks/portant-hooks/capture"
 	"github.com/portant-hooks/portant-hooks/fixtures"
 	"github.com/portant-hooks/portant-hooks/internal/journal"
 )
 
 // journalWriter writes a store dir the way the listener does (a body file,
-// then a journal line, then a Hub publish), so the inspector can be tested
+// then a journal line, then a call to OnSave), so the inspector can be tested
 // on its own.
 type journalWriter struct {
 	t   testing.TB
 	dir string
-	hub *capture.Hub
-	val *fixtures.Validator
-	seq uint64
-	at  time.Time
+	// onSave, when set, is called after each event, as the listener calls
+	// capture.Config.OnSave.
+	onSave func()
+	val    *fixtures.Validator
+	seq    uint64
+	at     time.Time
 }
 
-func newJournalWriter(t testing.TB, dir string, hub *capture.Hub) *journalWriter {
+func newJournalWriter(t testing.TB, dir string) *journalWriter {
 	t.Helper()
 	v, err := fixtures.NewValidator(fixtures.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &journalWriter{t: t, dir: dir, hub: hub, val: v, at: time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)}
+	return &journalWriter{t: t, dir: dir, val: v, at: time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)}
 }
 
 // add saves body as the next event and returns its record.
@@ -63,8 +64,8 @@ func (w *journalWriter) add(body []byte, headers map[string][]string) journal.Re
 		EventID: rep.EventID, Type: typ, Valid: rep.Valid(), Problems: rep.Problems, Status: 200,
 	}
 	w.appendRecord(rec)
-	if w.hub != nil {
-		w.hub.Publish(rec)
+	if w.onSave != nil {
+		w.onSave()
 	}
 	return rec
 }
@@ -184,7 +185,7 @@ func inspPort(t testing.TB, base string) string {
 	return port
 }
 
-func inspIDs(evs []EventSummary) []int {
+func inspIDs(evs []eventSummary) []int {
 	out := make([]int, len(evs))
 	for i, e := range evs {
 		out[i] = e.ID

@@ -105,7 +105,7 @@ func TestEventIndexSkipsOverlongLinesButKeepsCounting(t *testing.T) {
 func inspBenchJournal(b *testing.B, n int) string {
 	b.Helper()
 	dir := b.TempDir()
-	w := newJournalWriter(b, dir, nil)
+	w := newJournalWriter(b, dir)
 	gen := fixtures.NewGenerator(1, fixtures.CasingDocumented)
 	var j bytes.Buffer
 	for i := range n {

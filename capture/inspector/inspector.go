@@ -16,9 +16,9 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
-	"github.com/portant-hooks/portant-hooks/capture"
 	"github.com/portant-hooks/portant-hooks/fixtures"
 	"github.com/portant-hooks/portant-hooks/internal/httpx"
 	"github.com/portant-hooks/portant-hooks/internal/journal"
@@ -34,26 +34,18 @@ var assets embed.FS
 type Config struct {
 	// Dir is the store directory: events.ndjson and the saved bodies.
 	Dir string
-	// Hub wakes the live stream when the listener saves an event. Without
-	// one the stream still sees new events, by looking at the journal every
-	// Poll.
-	Hub *capture.Hub
 	// ForwardTo is the default replay target (listen's --forward-to). It is
 	// checked when used, like a URL typed in: the listener reports a bad one.
 	ForwardTo string
-	// Webhook is the listener's URL, for the page's "waiting for events" hint.
-	Webhook string
 	// Client sends replays. Nil means a client with a 10s timeout that does
 	// not follow redirects (a handler's redirect is worth seeing).
 	Client *http.Client
-	// Validator re-checks a body to place its problems in the pretty view.
-	// Nil means the default schema.
-	Validator *fixtures.Validator
 	// Heartbeat is how often an idle stream sends a comment so proxies and
 	// the browser keep it open; 0 means 15s.
 	Heartbeat time.Duration
-	// Poll is how often the stream looks at the journal without a wake-up
-	// from the hub; 0 means 1s.
+	// Poll is how often the stream looks at the journal when Notify has not
+	// woken it (the journal may be written by a listen in another process);
+	// 0 means 1s.
 	Poll time.Duration
 	// Version is shown in the page.
 	Version string
@@ -63,10 +55,12 @@ type Config struct {
 // captured events. It reads everything from the store dir, so it shows the
 // events that were there before listen started as well as the new ones.
 type Inspector struct {
-	cfg     Config
-	index   *eventIndex
-	csp     string                 // on every answer
-	webhook atomic.Pointer[string] // set once the listener knows its URL
+	cfg       Config
+	index     *eventIndex
+	validator *fixtures.Validator    // places a body's problems in the pretty view
+	wake      wakeups                // the live streams, told by Notify
+	csp       string                 // on every answer
+	webhook   atomic.Pointer[string] // set once the listener knows its URL
 }
 
 // New checks the config and fills in defaults.
@@ -80,12 +74,9 @@ func New(cfg Config) (*Inspector, error) {
 	if cfg.Client == nil {
 		cfg.Client = httpx.NewClient(httpx.ClientOptions{Timeout: 10 * time.Second})
 	}
-	if cfg.Validator == nil {
-		v, err := fixtures.NewValidator(fixtures.Options{})
-		if err != nil {
-			return nil, fmt.Errorf("inspector: %w", err)
-		}
-		cfg.Validator = v
+	v, err := fixtures.NewValidator(fixtures.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("inspector: %w", err)
 	}
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = 15 * time.Second
@@ -94,8 +85,9 @@ func New(cfg Config) (*Inspector, error) {
 		cfg.Poll = time.Second
 	}
 	return &Inspector{
-		cfg:   cfg,
-		index: newEventIndex(cfg.Dir),
+		cfg:       cfg,
+		index:     newEventIndex(cfg.Dir),
+		validator: v,
 		csp: "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
 			"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
 	}, nil
@@ -105,23 +97,68 @@ func New(cfg Config) (*Inspector, error) {
 // listening (its port may have been picked by the system).
 func (in *Inspector) SetWebhook(url string) { in.webhook.Store(&url) }
 
-// Listen binds addr for the inspector. Only loopback addresses are
-// accepted: the inspector replays and exports captured events, so it is for
-// the person at this machine, never for the network (the webhook port may
-// be exposed through a tunnel; this one must not be).
+// Notify tells the live streams that the journal has a new line, so the
+// pages show it at once rather than at the next Poll. It never blocks:
+// listen passes it to the listener as capture.Config.OnSave.
+func (in *Inspector) Notify() { in.wake.notify() }
+
+// AddrError is an address the inspector may not listen on. Its message
+// names the setting as listen's flag does (--inspect) and says what would do.
+type AddrError struct{ msg string }
+
+func (e *AddrError) Error() string { return e.msg }
+
+// Listen binds addr (HOST:PORT; port 0 picks a free one) for the inspector.
+// Only loopback addresses are accepted, anything else is an *AddrError: the
+// inspector replays and exports captured events, so it is for the person at
+// this machine, never for the network (the webhook port may be exposed
+// through a tunnel; this one must not be).
 func Listen(addr string) (net.Listener, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return nil, fmt.Errorf("inspector address %q: %w (use HOST:PORT, e.g. %s)", addr, err, DefaultAddr)
+		return nil, &AddrError{fmt.Sprintf("--inspect %q is not HOST:PORT: use a loopback address such as %s", addr, DefaultAddr)}
 	}
 	if !httpx.IsLoopback(host) {
-		return nil, fmt.Errorf("inspector address %q is not loopback: the inspector only listens on localhost, 127.0.0.1 or [::1]", addr)
+		return nil, &AddrError{fmt.Sprintf("--inspect %q is not loopback: the inspector only listens on localhost, 127.0.0.1 or [::1]", addr)}
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("inspector: listen on %s: %w (is another listen running? pick another port with --inspect, or --no-inspect)", addr, err)
 	}
 	return ln, nil
+}
+
+// ListenBeside is Listen for the inspector of a listener on webhookPort (0
+// when the system picks it), which it never shares. When move is set and
+// addr's port is taken (a second listen beside the first, with the default
+// address), it takes the next free port of the ten after it, else any free
+// port, as ngrok's inspector does; moved says so. An address a person chose
+// should not move.
+func ListenBeside(addr string, webhookPort int, move bool) (ln net.Listener, moved bool, err error) {
+	host, portText, err := net.SplitHostPort(addr)
+	port, _ := strconv.Atoi(portText)
+	if err == nil && port != 0 && port == webhookPort {
+		return nil, false, &AddrError{fmt.Sprintf("--inspect %s uses the webhook port %d: the inspector needs its own port (the webhook port may be exposed through a tunnel, the inspector must not be)", addr, webhookPort)}
+	}
+	ln, err = Listen(addr)
+	if !move || !errors.Is(err, syscall.EADDRINUSE) {
+		return ln, false, err
+	}
+	for next := port + 1; next <= port+10; next++ {
+		if next == webhookPort {
+			continue
+		}
+		if ln, err := Listen(net.JoinHostPort(host, strconv.Itoa(next))); err == nil {
+			return ln, true, nil
+		}
+	}
+	for range 3 { // the system may pick the port the listener is about to take
+		if ln, err = Listen(net.JoinHostPort(host, "0")); err != nil || ln.Addr().(*net.TCPAddr).Port != webhookPort {
+			return ln, err == nil, err
+		}
+		ln.Close()
+	}
+	return nil, false, fmt.Errorf("inspector: no free port beside %s", addr)
 }
 
 // URL is the address a person opens for the inspector on ln.
@@ -135,7 +172,7 @@ func (in *Inspector) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("inspector: %s is not a TCP address", ln.Addr())
 	}
 	srv := &http.Server{
-		Handler:           in.Handler(tcp.Port),
+		Handler:           in.handler(tcp.Port),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second, // the stream lifts it for itself
@@ -164,9 +201,9 @@ func (in *Inspector) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// Handler is the inspector's HTTP handler for a server on the given
+// handler is the inspector's HTTP handler for a server on the given
 // loopback port: requests naming any other host or port are refused.
-func (in *Inspector) Handler(port int) http.Handler {
+func (in *Inspector) handler(port int) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/info", in.handleInfo)
 	mux.HandleFunc("GET /api/events", in.handleList)
@@ -250,19 +287,18 @@ func apiError(w http.ResponseWriter, status int, msg string) {
 	}{msg})
 }
 
-// Info is GET /api/info: what the page shows in its header.
-type Info struct {
+// pageInfo is GET /api/info: what the page shows in its header.
+type pageInfo struct {
 	Dir       string `json:"dir"`
 	ForwardTo string `json:"forwardTo,omitempty"`
 	Webhook   string `json:"webhook,omitempty"`
 	Version   string `json:"version,omitempty"`
-	Live      bool   `json:"live"` // a hub wakes the stream
 	// Types are the event types, for the page's filter and badge colours.
 	Types []fixtures.EventType `json:"types"`
 }
 
 func (in *Inspector) handleInfo(w http.ResponseWriter, r *http.Request) {
-	info := Info{Dir: in.cfg.Dir, ForwardTo: in.cfg.ForwardTo, Webhook: in.cfg.Webhook, Version: in.cfg.Version, Live: in.cfg.Hub != nil, Types: fixtures.Types}
+	info := pageInfo{Dir: in.cfg.Dir, ForwardTo: in.cfg.ForwardTo, Version: in.cfg.Version, Types: fixtures.Types}
 	if u := in.webhook.Load(); u != nil {
 		info.Webhook = *u
 	}

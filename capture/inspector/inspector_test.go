@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -15,10 +16,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
-	"github.com/portant-hooks/portant-hooks/capture"
 	"github.com/portant-hooks/portant-hooks/fixtures"
 	"github.com/portant-hooks/portant-hooks/internal/journal"
 )
@@ -75,7 +76,7 @@ func TestInspectorRefusesCrossOriginReplays(t *testing.T) {
 		io.Copy(io.Discard, r.Body)
 	}))
 	defer handler.Close()
-	newJournalWriter(t, dir, nil).add(inspEvent(fixtures.DocumentsCreated, inspHexID(1), "Invoice"), nil)
+	newJournalWriter(t, dir).add(inspEvent(fixtures.DocumentsCreated, inspHexID(1), "Invoice"), nil)
 	_, base := startInspector(t, Config{Dir: dir, ForwardTo: handler.URL})
 	self := base // http://127.0.0.1:PORT
 	tests := []struct {
@@ -118,7 +119,7 @@ func TestInspectorRefusesCrossOriginReplays(t *testing.T) {
 
 func TestInspectorSendsStrictSecurityHeaders(t *testing.T) {
 	dir := t.TempDir()
-	newJournalWriter(t, dir, nil).add(inspEvent(fixtures.DocumentsCreated, inspHexID(1), "Invoice"), nil)
+	newJournalWriter(t, dir).add(inspEvent(fixtures.DocumentsCreated, inspHexID(1), "Invoice"), nil)
 	_, base := startInspector(t, Config{Dir: dir})
 	for _, path := range []string{"/", "/app.js", "/style.css", "/favicon.svg", "/api/events", "/api/events/1", "/api/events/1/body", "/api/nope", "/nope"} {
 		_, h, _ := inspDo(t, http.MethodGet, base+path, nil, nil)
@@ -173,14 +174,14 @@ func TestInspectorPageHasNoInlineScriptOrHTMLSinks(t *testing.T) {
 
 func TestInspectorListsNewestFirstInPages(t *testing.T) {
 	dir := t.TempDir()
-	w := newJournalWriter(t, dir, nil)
+	w := newJournalWriter(t, dir)
 	types := []fixtures.EventType{fixtures.DocumentsCreated, fixtures.EmailsCreated, fixtures.SignaturesRequested}
 	for i := 1; i <= 120; i++ {
 		w.add(inspEvent(types[i%3], inspHexID(i), "Invoice #"+inspHexID(i)[44:]), nil)
 	}
 	_, base := startInspector(t, Config{Dir: dir})
 
-	var p EventPage
+	var p eventPage
 	inspGetJSON(t, base+"/api/events", &p)
 	if p.Total != 120 || p.Latest != 120 || len(p.Events) != defaultPageSize {
 		t.Fatalf("first page: total %d latest %d, %d events", p.Total, p.Latest, len(p.Events))
@@ -192,7 +193,7 @@ func TestInspectorListsNewestFirstInPages(t *testing.T) {
 		if next > 0 {
 			url += "&before=" + strconv.Itoa(next)
 		}
-		var p EventPage
+		var p eventPage
 		inspGetJSON(t, url, &p)
 		all = append(all, inspIDs(p.Events)...)
 		next = p.Next
@@ -215,7 +216,7 @@ func TestInspectorListsNewestFirstInPages(t *testing.T) {
 
 func TestInspectorFiltersByTypeValidityAndText(t *testing.T) {
 	dir := t.TempDir()
-	w := newJournalWriter(t, dir, nil)
+	w := newJournalWriter(t, dir)
 	w.add(inspEvent(fixtures.DocumentsCreated, inspHexID(1), "Invoice 1200"), nil)
 	w.add(inspEvent(fixtures.EmailsCreated, inspHexID(2), "Your contract is ready"), nil)
 	w.add([]byte(`{"eventType":"DOCUMENTS_CREATED","eventId":"`+inspHexID(3)+`","data":{}}`), nil) // invalid
@@ -244,7 +245,7 @@ func TestInspectorFiltersByTypeValidityAndText(t *testing.T) {
 		{"limit=2&before=4", []int{3, 2}},
 	}
 	for _, tt := range tests {
-		var p EventPage
+		var p eventPage
 		inspGetJSON(t, base+"/api/events?"+tt.query, &p)
 		if got := inspIDs(p.Events); !slices.Equal(got, tt.want) {
 			t.Errorf("?%s: ids %v, want %v", tt.query, got, tt.want)
@@ -260,9 +261,9 @@ func TestInspectorFiltersByTypeValidityAndText(t *testing.T) {
 
 func TestInspectorSeesLinesAppendedLaterButNotHalfWrittenOnes(t *testing.T) {
 	dir := t.TempDir()
-	w := newJournalWriter(t, dir, nil)
+	w := newJournalWriter(t, dir)
 	_, base := startInspector(t, Config{Dir: dir})
-	var p EventPage
+	var p eventPage
 	inspGetJSON(t, base+"/api/events", &p) // no journal yet: an empty list
 	if p.Total != 0 || len(p.Events) != 0 {
 		t.Fatalf("empty dir: %+v", p)
@@ -289,12 +290,12 @@ func TestInspectorSeesLinesAppendedLaterButNotHalfWrittenOnes(t *testing.T) {
 
 func TestInspectorRebuildsItsIndexWhenTheJournalIsReplaced(t *testing.T) {
 	dir := t.TempDir()
-	w := newJournalWriter(t, dir, nil)
+	w := newJournalWriter(t, dir)
 	for i := 1; i <= 3; i++ {
 		w.add(inspEvent(fixtures.DocumentsCreated, inspHexID(i), "doc"), nil)
 	}
 	_, base := startInspector(t, Config{Dir: dir})
-	var p EventPage
+	var p eventPage
 	inspGetJSON(t, base+"/api/events", &p)
 	if p.Total != 3 {
 		t.Fatalf("total %d", p.Total)
@@ -311,7 +312,7 @@ func TestInspectorRebuildsItsIndexWhenTheJournalIsReplaced(t *testing.T) {
 
 func TestInspectorShowsOneEventWithProblemsPlacedInThePrettyBody(t *testing.T) {
 	dir := t.TempDir()
-	w := newJournalWriter(t, dir, nil)
+	w := newJournalWriter(t, dir)
 	// Compact, with a bad URL and a missing mimetype: every problem is on
 	// line 1 of the saved file, and on its own line once pretty-printed.
 	body := `{"data":{"documents":[{"id":"1AbC","url":"not a url","name":"Invoice"}]},"eventId":"` + inspHexID(7) + `","eventType":"DOCUMENTS_CREATED"}`
@@ -319,7 +320,7 @@ func TestInspectorShowsOneEventWithProblemsPlacedInThePrettyBody(t *testing.T) {
 	w.add([]byte("{\n  \"eventId\": \"abc\",\n  oops\n}"), nil)
 	_, base := startInspector(t, Config{Dir: dir, ForwardTo: "http://127.0.0.1:3000/hook"})
 
-	var d EventDetail
+	var d eventDetail
 	inspGetJSON(t, base+"/api/events/1", &d)
 	if d.ID != 1 || d.EventID != inspHexID(7) || d.File != rec.File || d.ForwardTo != "http://127.0.0.1:3000/hook" || d.Headers["Authorization"][0] != "[REDACTED]" {
 		t.Errorf("detail: %+v", d)
@@ -367,7 +368,7 @@ func TestInspectorShowsOneEventWithProblemsPlacedInThePrettyBody(t *testing.T) {
 func TestInspectorDownloadsTheSavedBodyAsAFixture(t *testing.T) {
 	dir := t.TempDir()
 	body := []byte("{\"eventId\": \"x\",\r\n \"raw\": \"bytes \u00e9 kept\"}\n")
-	rec := newJournalWriter(t, dir, nil).add(body, nil)
+	rec := newJournalWriter(t, dir).add(body, nil)
 	_, base := startInspector(t, Config{Dir: dir})
 	status, h, got := inspDo(t, http.MethodGet, base+"/api/events/1/body?download=1", nil, nil)
 	if status != http.StatusOK || string(got) != string(body) {
@@ -400,7 +401,7 @@ func TestInspectorNeverOpensFilesOutsideTheDir(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir, "sub.json"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	w := newJournalWriter(t, dir, nil)
+	w := newJournalWriter(t, dir)
 	for _, name := range []string{"../outside.json", filepath.Join(root, "outside.json"), ".hidden.json", "..", "sub.json", "a/../../outside.json", `..\outside.json`} {
 		w.appendRecord(journal.Record{Seq: 1, File: name, Method: "POST", Type: fixtures.Unknown})
 	}
@@ -416,7 +417,7 @@ func TestInspectorNeverOpensFilesOutsideTheDir(t *testing.T) {
 			}
 		}
 	}
-	var p EventPage
+	var p eventPage
 	inspGetJSON(t, base+"/api/events?q=top-secret", &p) // the text filter reads bodies too
 	if len(p.Events) != 0 {
 		t.Errorf("text search read a file outside the dir: %v", inspIDs(p.Events))
@@ -431,9 +432,12 @@ func TestInspectorNeverOpensFilesOutsideTheDir(t *testing.T) {
 
 func TestInspectorOnlyListensOnLoopback(t *testing.T) {
 	for _, addr := range []string{"0.0.0.0:0", ":0", "[::]:0", "example.com:0", "192.0.2.1:0", "127.0.0.1", "localhost"} {
-		if ln, err := Listen(addr); err == nil {
+		ln, err := Listen(addr)
+		if err == nil {
 			ln.Close()
-			t.Errorf("Listen(%q) listened; want a refusal", addr)
+		}
+		if ae := (*AddrError)(nil); !errors.As(err, &ae) {
+			t.Errorf("Listen(%q): %v, want an *AddrError", addr, err)
 		}
 	}
 	for _, addr := range []string{"127.0.0.1:0", "localhost:0"} {
@@ -458,9 +462,47 @@ func TestInspectorOnlyListensOnLoopback(t *testing.T) {
 	}
 }
 
+func TestListenBesideMovesOnlyWhenAllowedAndNeverToTheWebhookPort(t *testing.T) {
+	taken, err := Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	addr := taken.Addr().String()
+	port := taken.Addr().(*net.TCPAddr).Port
+
+	if ln, _, err := ListenBeside(addr, 0, false); err == nil || !errors.Is(err, syscall.EADDRINUSE) {
+		if ln != nil {
+			ln.Close()
+		}
+		t.Errorf("a chosen address that is taken: %v, want address in use", err)
+	}
+	ln, moved, err := ListenBeside(addr, port+1, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	if !moved || got == port || got == port+1 {
+		t.Errorf("moved %v to port %d: want a move off %d that skips the webhook port %d", moved, got, port, port+1)
+	}
+
+	ln, moved, err = ListenBeside("127.0.0.1:0", 0, true)
+	if err != nil || moved {
+		t.Errorf("a free address: moved %v, %v", moved, err)
+	}
+	if ln != nil {
+		ln.Close()
+	}
+	var ae *AddrError
+	if _, _, err := ListenBeside("127.0.0.1:7700", 7700, true); !errors.As(err, &ae) || !strings.Contains(err.Error(), "webhook port 7700") {
+		t.Errorf("the webhook port: %v, want an *AddrError naming it", err)
+	}
+}
+
 func TestInspectorServeStopsWithItsContextEvenWithAStreamOpen(t *testing.T) {
 	dir := t.TempDir()
-	in, err := New(Config{Dir: dir, Hub: capture.NewHub()})
+	in, err := New(Config{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,8 +17,8 @@ import (
 	"github.com/portant-hooks/portant-hooks/replay"
 )
 
-// ReplayResult is POST /api/events/{id}/replay: what the handler answered.
-type ReplayResult struct {
+// replayResult is POST /api/events/{id}/replay: what the handler answered.
+type replayResult struct {
 	ID         int                 `json:"id"`
 	To         string              `json:"to"`
 	Status     int                 `json:"status,omitempty"` // 0 when no answer came
@@ -52,8 +52,8 @@ func replayTarget(s string) (*url.URL, error) {
 
 // replayEvent sends a saved event again, through the one sender: the body
 // byte for byte, with the recorded headers that may be sent again.
-func replayEvent(ctx context.Context, client *http.Client, rec journal.Record, body []byte, target *url.URL) ReplayResult {
-	res := ReplayResult{To: target.String()}
+func replayEvent(ctx context.Context, client *http.Client, rec journal.Record, body []byte, target *url.URL) replayResult {
+	res := replayResult{To: target.String()}
 	sender, err := replay.NewSender(client, res.To, replay.WithKeepBody(replayBodyShown))
 	if err != nil {
 		res.Error = err.Error()

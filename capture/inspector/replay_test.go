@@ -45,7 +45,7 @@ func TestInspectorReplaysTheSavedEventAsItArrived(t *testing.T) {
 	handler := httptest.NewServer(rec)
 	defer handler.Close()
 	body := []byte("{\"eventId\":\"" + inspHexID(1) + "\",  \"eventType\":\"DOCUMENTS_CREATED\",\n\"data\":{}}\n") // odd spacing kept
-	newJournalWriter(t, dir, nil).add(body, map[string][]string{
+	newJournalWriter(t, dir).add(body, map[string][]string{
 		"Content-Type":          {"application/json"},
 		"User-Agent":            {"Portant-Webhooks/1.0"},
 		"X-Custom":              {"a", "b"},
@@ -62,11 +62,11 @@ func TestInspectorReplaysTheSavedEventAsItArrived(t *testing.T) {
 	})
 	_, base := startInspector(t, Config{Dir: dir, ForwardTo: handler.URL + "/from-forward-to"})
 
-	post := func(to string) (int, ReplayResult) {
+	post := func(to string) (int, replayResult) {
 		t.Helper()
 		status, _, b := inspDo(t, http.MethodPost, base+"/api/events/1/replay", strings.NewReader(`{"to":`+inspJSONString(to)+`}`),
 			map[string]string{"Content-Type": "application/json"})
-		var res ReplayResult
+		var res replayResult
 		if err := json.Unmarshal(b, &res); err != nil {
 			t.Fatalf("replay answer %d %s: %v", status, b, err)
 		}
@@ -111,7 +111,7 @@ func TestInspectorReplaysTheSavedEventAsItArrived(t *testing.T) {
 
 func TestInspectorReplayErrors(t *testing.T) {
 	dir := t.TempDir()
-	w := newJournalWriter(t, dir, nil)
+	w := newJournalWriter(t, dir)
 	w.add(inspEvent(fixtures.DocumentsCreated, inspHexID(1), "doc"), nil)
 	w.appendRecord(journal.Record{Seq: 2, Method: "POST", Type: fixtures.Unknown, Status: 413}) // not saved
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -159,7 +159,7 @@ func TestInspectorReplayErrors(t *testing.T) {
 	}
 
 	status, _, b := inspDo(t, http.MethodPost, noTarget+"/api/events/1/replay", strings.NewReader(`{"to":"`+huge.URL+`"}`), nil)
-	var res ReplayResult
+	var res replayResult
 	if err := json.Unmarshal(b, &res); err != nil || status != http.StatusOK {
 		t.Fatalf("huge answer: %d %s", status, b)
 	}
@@ -239,7 +239,7 @@ func inspRunFakeCurl(t *testing.T, sh, dir, cmd string) []string {
 
 func TestInspectorCurlEndpoint(t *testing.T) {
 	dir := t.TempDir()
-	newJournalWriter(t, dir, nil).add(inspEvent(fixtures.DocumentsCreated, inspHexID(1), "O'Brien"), nil)
+	newJournalWriter(t, dir).add(inspEvent(fixtures.DocumentsCreated, inspHexID(1), "O'Brien"), nil)
 	base := startInspectorURL(t, Config{Dir: dir, ForwardTo: "http://127.0.0.1:4000/in"})
 	for _, tt := range []struct{ query, url string }{
 		{"", "'http://127.0.0.1:4000/in'"},
