@@ -231,7 +231,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	rep := s.validator.Validate(body)
 	sum := sha256.Sum256(body)
-	rec := Record{
+	rec := journal.Record{
 		Seq:      seq,
 		Received: received,
 		Method:   r.Method,
@@ -285,7 +285,7 @@ func readBody(r io.Reader, size int64) ([]byte, error) {
 }
 
 // answer writes the mock endpoint's answer to a saved event.
-func (s *server) answer(w http.ResponseWriter, rec *Record) {
+func (s *server) answer(w http.ResponseWriter, rec *journal.Record) {
 	status, why := s.cfg.Status, ""
 	if s.cfg.FailRate > 0 && rand.Float64()*100 < s.cfg.FailRate {
 		status, why = http.StatusInternalServerError, "simulated failure"
@@ -332,7 +332,7 @@ func (s *server) wait() {
 
 // finish journals a record once its answer is known, before the answer is
 // written.
-func (s *server) finish(rec *Record) error {
+func (s *server) finish(rec *journal.Record) error {
 	if s.store == nil {
 		return nil
 	}

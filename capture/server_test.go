@@ -133,23 +133,23 @@ func (r *listenRun) stop(t testing.TB) {
 }
 
 // journal reads the run's journal.
-func (r *listenRun) journal(t testing.TB) []Record {
+func (r *listenRun) journal(t testing.TB) []journal.Record {
 	t.Helper()
 	return readJournal(t, r.dir)
 }
 
-func readJournal(t testing.TB, dir string) []Record {
+func readJournal(t testing.TB, dir string) []journal.Record {
 	t.Helper()
 	f, err := os.Open(filepath.Join(dir, journal.Name))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var recs []Record
+	var recs []journal.Record
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 16<<20)
 	for sc.Scan() {
-		var rec Record
+		var rec journal.Record
 		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
 			t.Fatalf("journal line %q: %v", sc.Text(), err)
 		}
@@ -647,7 +647,7 @@ func TestServeCarriesOnNumberingAfterARestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	for line := range strings.Lines(string(data)) {
-		var rec Record
+		var rec journal.Record
 		if json.Unmarshal([]byte(line), &rec) != nil {
 			continue // the junk and the line cut short, now ended
 		}

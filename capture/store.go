@@ -134,7 +134,7 @@ func (s *Store) syncDir() error {
 }
 
 // Append journals rec and returns once its line is written.
-func (s *Store) Append(rec *Record) error {
+func (s *Store) Append(rec *journal.Record) error {
 	if err := s.journal.Append(rec); err != nil {
 		return fmt.Errorf("write the journal %s: %w", s.journal.Path(), unwrapPath(err))
 	}
