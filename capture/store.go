@@ -3,13 +3,13 @@ package capture
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/portant-hooks/portant-hooks/internal/inputs"
 	"github.com/portant-hooks/portant-hooks/internal/journal"
 )
 
@@ -39,11 +39,11 @@ type Store struct {
 // are on disk before Save and Append return.
 func OpenStore(dir string, fsync bool) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create directory %s: %w", dir, unwrapPath(err))
+		return nil, fmt.Errorf("create directory %s: %w", dir, inputs.Reason(err))
 	}
 	j, err := journal.OpenWriter(dir, fsync)
 	if err != nil {
-		return nil, fmt.Errorf("open the journal %s: %w", journal.Path(dir), unwrapPath(err))
+		return nil, fmt.Errorf("open the journal %s: %w", journal.Path(dir), inputs.Reason(err))
 	}
 	s := &Store{dir: dir, fsync: fsync, journal: j}
 	s.removeStaleTemps()
@@ -85,7 +85,7 @@ func (s *Store) Save(name string, body []byte) error {
 		err = s.saveRenamed(final, body)
 	}
 	if err != nil {
-		return fmt.Errorf("save %s: %w", final, unwrapPath(err))
+		return fmt.Errorf("save %s: %w", final, inputs.Reason(err))
 	}
 	if s.fsync {
 		return s.syncDir()
@@ -124,7 +124,7 @@ func (s *Store) saveRenamed(path string, body []byte) error {
 func (s *Store) syncDir() error {
 	d, err := os.Open(s.dir)
 	if err != nil {
-		return fmt.Errorf("sync %s: %w", s.dir, unwrapPath(err))
+		return fmt.Errorf("sync %s: %w", s.dir, inputs.Reason(err))
 	}
 	defer d.Close()
 	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
@@ -136,7 +136,7 @@ func (s *Store) syncDir() error {
 // Append journals rec and returns once its line is written.
 func (s *Store) Append(rec *journal.Record) error {
 	if err := s.journal.Append(rec); err != nil {
-		return fmt.Errorf("write the journal %s: %w", s.journal.Path(), unwrapPath(err))
+		return fmt.Errorf("write the journal %s: %w", s.journal.Path(), inputs.Reason(err))
 	}
 	return nil
 }
@@ -145,19 +145,7 @@ func (s *Store) Append(rec *journal.Record) error {
 // is buffered.
 func (s *Store) Close() error {
 	if err := s.journal.Close(); err != nil {
-		return fmt.Errorf("close the journal %s: %w", s.journal.Path(), unwrapPath(err))
+		return fmt.Errorf("close the journal %s: %w", s.journal.Path(), inputs.Reason(err))
 	}
 	return nil
-}
-
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	var le *os.LinkError
-	if errors.As(err, &le) {
-		return le.Err
-	}
-	return err
 }

@@ -8,11 +8,12 @@
 package atomicfile
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/portant-hooks/portant-hooks/internal/inputs"
 )
 
 // WriteFile writes data to path atomically, creating path's directory if
@@ -21,7 +22,7 @@ import (
 // The error names path and says why, without the temporary file's name.
 func WriteFile(path string, data []byte, perm fs.FileMode) error {
 	if err := write(path, data, perm); err != nil {
-		return fmt.Errorf("write %s: %w", path, underlying(err))
+		return fmt.Errorf("write %s: %w", path, inputs.Reason(err))
 	}
 	return nil
 }
@@ -48,20 +49,6 @@ func write(path string, data []byte, perm fs.FileMode) error {
 	}
 	if err != nil {
 		_ = os.Remove(tmp)
-	}
-	return err
-}
-
-// underlying drops the *PathError or *LinkError wrapper, whose path may be
-// the temporary file's.
-func underlying(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	var le *os.LinkError
-	if errors.As(err, &le) {
-		return le.Err
 	}
 	return err
 }
