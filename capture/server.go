@@ -68,7 +68,7 @@ func Serve(ctx context.Context, cfg Config) error {
 	// The store opens once the address is ours, so a failed start leaves
 	// no directory behind.
 	if !cfg.NoSave {
-		if s.store, err = OpenStore(cfg.Dir, cfg.Fsync); err != nil {
+		if s.store, err = openStore(cfg.Dir, cfg.Fsync); err != nil {
 			ln.Close()
 			return &StartError{err}
 		}
@@ -80,7 +80,7 @@ func Serve(ctx context.Context, cfg Config) error {
 // server is one run of Serve.
 type server struct {
 	cfg       Config
-	store     *Store // nil with NoSave
+	store     *store // nil with NoSave
 	validator *fixtures.Validator
 	forward   *forwarder // nil without ForwardTo
 	bodies    *budget    // room for the bodies of the requests in flight
