@@ -168,7 +168,7 @@ func newRenderer(cfg Config, s *stats) *renderer {
 		errSt:    newStyles(cfg.Err, cfg.ColorErr),
 		loc:      time.Local,
 		q:        make(chan item, cfg.RenderQueue),
-		maxBytes: DefaultRenderQueueBytes,
+		maxBytes: defaultRenderQueueBytes,
 		stats:    s,
 		done:     make(chan struct{}),
 	}

@@ -93,18 +93,15 @@ type server struct {
 }
 
 func newServer(cfg Config) (*server, error) {
+	v, err := fixtures.NewValidator(fixtures.Options{})
+	if err != nil {
+		return nil, err
+	}
 	s := &server{
 		cfg:       cfg,
-		validator: cfg.Validator,
+		validator: v,
 		bodies:    newBudget(cfg.MaxInFlight, cfg.InFlightWait),
 		stopping:  make(chan struct{}),
-	}
-	if s.validator == nil {
-		v, err := fixtures.NewValidator(fixtures.Options{})
-		if err != nil {
-			return nil, err
-		}
-		s.validator = v
 	}
 	if cfg.ForwardTo != "" {
 		client := httpx.NewClient(httpx.ClientOptions{Timeout: cfg.ForwardTimeout, Connections: forwardConnections})
