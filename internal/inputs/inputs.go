@@ -91,7 +91,7 @@ func Expand(args []string) ([]Input, error) {
 	}
 	for _, arg := range args {
 		if arg == Stdin {
-			out = append(out, Input{Name: StdinName})
+			out = append(out, FromArg(arg))
 			continue
 		}
 		info, err := os.Stat(arg)
