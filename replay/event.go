@@ -3,8 +3,10 @@
 // way (--set, --new-id, --repeat-each, --shuffle), their delivery over HTTP
 // with concurrency, a rate limit and retries, and the report of results.
 //
-// It is a plain library, like vegeta's: cmd turns flags into a Plan, a
-// Sender built around the caller's *http.Client, and a loop over Results.
+// It is a plain library, like vegeta's: cmd turns flags into a Plan and a
+// Sender built around the caller's *http.Client, then makes one call, Run,
+// which delivers the events and writes the report; Sender.Send alone gives
+// the Results to a caller that reports them itself.
 package replay
 
 import (
