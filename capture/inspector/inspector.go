@@ -4,6 +4,7 @@
 package inspector
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"encoding/json"
@@ -13,6 +14,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -420,25 +422,36 @@ func (in *Inspector) handleCurl(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	to := r.URL.Query().Get("to")
-	if to == "" {
-		to = in.cfg.ForwardTo
-	}
-	if to == "" {
-		to = curlPlaceholderURL
-	}
-	if _, err := replayTarget(to); err != nil {
-		apiError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	body, err := in.readBody(rec)
-	if err != nil {
-		apiError(w, http.StatusNotFound, err.Error())
+	// A curl command is worth copying before the handler's URL is known.
+	target, body, ok := in.replayInput(w, rec, cmp.Or(r.URL.Query().Get("to"), in.cfg.ForwardTo, curlPlaceholderURL))
+	if !ok {
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	fmt.Fprintln(w, curlCommand(rec, body, in.bodyPath(rec), to))
+	fmt.Fprintln(w, curlCommand(rec, body, in.bodyPath(rec), target.String()))
+}
+
+// replayInput is what a replay or a curl command of rec needs: the target
+// (to, else --forward-to) and the saved body. It answers the request
+// itself when either is missing or wrong.
+func (in *Inspector) replayInput(w http.ResponseWriter, rec journal.Record, to string) (*url.URL, []byte, bool) {
+	to = cmp.Or(strings.TrimSpace(to), in.cfg.ForwardTo)
+	if to == "" {
+		apiError(w, http.StatusBadRequest, "nowhere to replay to: type your handler's URL, or start listen with --forward-to URL")
+		return nil, nil, false
+	}
+	target, err := replayTarget(to)
+	if err != nil {
+		apiError(w, http.StatusBadRequest, err.Error())
+		return nil, nil, false
+	}
+	body, err := in.readBody(rec)
+	if err != nil {
+		apiError(w, http.StatusNotFound, err.Error())
+		return nil, nil, false
+	}
+	return target, body, true
 }
 
 func (in *Inspector) handleReplay(w http.ResponseWriter, r *http.Request) {
@@ -457,22 +470,8 @@ func (in *Inspector) handleReplay(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	to := strings.TrimSpace(req.To)
-	if to == "" {
-		to = in.cfg.ForwardTo
-	}
-	if to == "" {
-		apiError(w, http.StatusBadRequest, "nowhere to replay to: type your handler's URL, or start listen with --forward-to URL")
-		return
-	}
-	target, err := replayTarget(to)
-	if err != nil {
-		apiError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	body, err := in.readBody(rec)
-	if err != nil {
-		apiError(w, http.StatusNotFound, err.Error())
+	target, body, ok := in.replayInput(w, rec, req.To)
+	if !ok {
 		return
 	}
 	res := replayEvent(r.Context(), in.cfg.Client, rec, body, target)
