@@ -4,9 +4,11 @@
 // with concurrency, a rate limit and retries, and the report of results.
 //
 // It is a plain library, like vegeta's: cmd turns flags into a Plan and a
-// Sender built around the caller's *http.Client, then makes one call, Run,
-// which delivers the events and writes the report; Sender.Send alone gives
-// the Results to a caller that reports them itself.
+// Sender built around the caller's *http.Client, then makes one call: Run,
+// which delivers the events and writes the report (Sender.Send alone gives
+// the Results to a caller that reports them itself), or Check, which runs
+// the check suite (CheckSuite) through the same Sender; Traits say what the
+// failures of either share.
 package replay
 
 import (
@@ -31,6 +33,10 @@ type Event struct {
 	// Problems are the places where Body breaks the schema; such an event
 	// is sent anyway (testing a handler's error path is a reason to send).
 	Problems []fixtures.Problem
+	// Item is the 1-based source item of a workflow run the event belongs
+	// to, 0 outside one: a workflow sends one item's events one after the
+	// other, whatever the concurrency.
+	Item int
 }
 
 // newEvent labels a body with its id and type.
