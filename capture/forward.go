@@ -43,7 +43,7 @@ func newForwarder(target string, client *http.Client, keepAnswer int, keepSecret
 // gave no whole answer. finish journals rec, with the answer (status,
 // headers, latency, the first keepAnswer bytes of its body), once it is
 // known, before anything is written to w.
-func (f *forwarder) serve(w http.ResponseWriter, r *http.Request, body []byte, rec *Record, finish func(*Record) error) {
+func (f *forwarder) serve(w http.ResponseWriter, r *http.Request, body []byte, rec *journal.Record, finish func(*journal.Record) error) {
 	header, _ := httpx.Replayable(r.Header)
 	if _, ok := header["User-Agent"]; !ok {
 		header["User-Agent"] = []string{""} // as it came: none, not Go's
@@ -83,8 +83,8 @@ func (f *forwarder) serve(w http.ResponseWriter, r *http.Request, body []byte, r
 }
 
 // journalled is what the journal keeps of the handler's answer.
-func (f *forwarder) journalled(res replay.Result) *Forward {
-	fw := &Forward{URL: f.sender.Target(), Status: res.Status, LatencyMS: millis(res.Latency)}
+func (f *forwarder) journalled(res replay.Result) *journal.Forward {
+	fw := &journal.Forward{URL: f.sender.Target(), Status: res.Status, LatencyMS: millis(res.Latency)}
 	if res.Err != nil {
 		fw.Error = res.Err.Error()
 	}

@@ -5,13 +5,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/portant-hooks/portant-hooks/internal/display"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/portant-hooks/portant-hooks/internal/display"
+	"github.com/portant-hooks/portant-hooks/internal/journal"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
@@ -143,7 +145,7 @@ type rejection struct {
 // item is one thing for the terminal: an event (with its body when the
 // format shows it), a rejected request, or a warning.
 type item struct {
-	rec  *Record
+	rec  *journal.Record
 	body []byte
 	json bool // body is one JSON value (the validator parsed it)
 	rej  *rejection
@@ -182,7 +184,7 @@ func newRenderer(cfg Config, s *stats) *renderer {
 		errSt:    newStyles(cfg.Err, cfg.ColorErr),
 		loc:      time.Local,
 		q:        make(chan item, cfg.RenderQueue),
-		maxBytes: DefaultRenderQueueBytes,
+		maxBytes: defaultRenderQueueBytes,
 		stats:    s,
 		done:     make(chan struct{}),
 	}
@@ -192,11 +194,11 @@ func newRenderer(cfg Config, s *stats) *renderer {
 
 // event queues rec for display; isJSON says whether body is one JSON
 // value. The renderer keeps body until it is shown: it must not change.
-func (r *renderer) event(rec *Record, body []byte, isJSON bool) {
+func (r *renderer) event(rec *journal.Record, body []byte, isJSON bool) {
 	if r.format == FormatQuiet {
 		return
 	}
-	it := item{rec: new(Record), json: isJSON}
+	it := item{rec: new(journal.Record), json: isJSON}
 	*it.rec = *rec
 	if r.format == FormatSummary {
 		r.enqueue(it)
@@ -329,7 +331,7 @@ func (r *renderer) reportDrops() {
 // header is the line that describes an event: sequence, time, type,
 // eventId, size, validity and, when it is news, the answer: the --forward-to
 // handler's status always, the listener's own when it is not 200.
-func (st *styles) header(rec *Record, loc *time.Location) string {
+func (st *styles) header(rec *journal.Record, loc *time.Location) string {
 	var b strings.Builder
 	b.WriteString(st.faint.Render(fmt.Sprintf("#%d %s", rec.Seq, rec.Received.In(loc).Format("15:04:05.000"))))
 	b.WriteString("  ")
@@ -369,7 +371,7 @@ func (st *styles) header(rec *Record, loc *time.Location) string {
 
 // notes are the lines under the header: the first problems with their
 // positions and pointers, and what the --forward-to handler answered.
-func (st *styles) notes(rec *Record) string {
+func (st *styles) notes(rec *journal.Record) string {
 	var b strings.Builder
 	for i, p := range rec.Problems {
 		if i == maxProblems {
@@ -404,7 +406,7 @@ const (
 // writeAnswer is what the --forward-to handler answered: where, its status
 // and latency, and its body reduced to a readable line (display.Excerpt: an
 // error page to its title and text, JSON compacted).
-func (st *styles) writeAnswer(b *strings.Builder, f *Forward) {
+func (st *styles) writeAnswer(b *strings.Builder, f *journal.Forward) {
 	b.WriteString("    ↳ ")
 	if f.Error != "" {
 		b.WriteString(st.bad.Render("forward to " + display.Line(f.URL) + " failed: " + display.Line(f.Error)))
@@ -429,7 +431,7 @@ func (st *styles) writeAnswer(b *strings.Builder, f *Forward) {
 }
 
 // summaryLine is what --format summary shows of an event.
-func (st *styles) summaryLine(rec *Record, loc *time.Location) string {
+func (st *styles) summaryLine(rec *journal.Record, loc *time.Location) string {
 	return st.header(rec, loc) + st.notes(rec)
 }
 
@@ -444,7 +446,7 @@ type textWriter interface {
 // came from and where it was saved, the notes, and the body,
 // pretty-printed when it is JSON. It writes to w piece by piece: the body
 // is the bulk of it and is copied once.
-func (st *styles) writeEvent(w textWriter, rec *Record, body []byte, isJSON bool, loc *time.Location) {
+func (st *styles) writeEvent(w textWriter, rec *journal.Record, body []byte, isJSON bool, loc *time.Location) {
 	w.WriteString(st.header(rec, loc))
 	target := rec.Path
 	if rec.Query != "" {
@@ -505,7 +507,7 @@ func (st *styles) rejection(rej *rejection, loc *time.Location) string {
 
 // jsonLine is one NDJSON line for --format json: the record with the body
 // inline (as JSON when it is JSON, else as a string).
-func jsonLine(rec *Record, body []byte, isJSON bool) []byte {
+func jsonLine(rec *journal.Record, body []byte, isJSON bool) []byte {
 	line, err := json.Marshal(rec)
 	if err != nil || len(line) < 2 {
 		return nil

@@ -21,7 +21,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // one, a body that is not JSON and tries to drive the terminal, a mock
 // failure and a forwarded event.
 type goldenRecord struct {
-	rec    Record
+	rec    journal.Record
 	body   []byte
 	isJSON bool
 }
@@ -32,13 +32,13 @@ func goldenRecords(t testing.TB) []goldenRecord {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 11, 30, 22, 45, 17, 123456789, time.UTC)
-	mk := func(seq uint64, body []byte, status int, fw *Forward) goldenRecord {
+	mk := func(seq uint64, body []byte, status int, fw *journal.Forward) goldenRecord {
 		rep := v.Validate(body)
 		typ := rep.EventType
 		if typ == "" {
 			typ = fixtures.Unknown
 		}
-		rec := Record{
+		rec := journal.Record{
 			Seq: seq, Received: at.Add(time.Duration(seq) * time.Second), Method: "POST", Path: "/hooks",
 			Remote: "127.0.0.1:50000", Size: int64(len(body)), EventID: rep.EventID, Type: typ,
 			Valid: rep.Valid(), Problems: rep.Problems, Status: status, Forward: fw,
@@ -59,7 +59,7 @@ func goldenRecords(t testing.TB) []goldenRecord {
 		mk(3, hostile, 200, nil),
 		mk(4, fixtures.Example(fixtures.EmailsCreated), 500, nil),
 		mk(5, fixtures.Example(fixtures.SignaturesCompleted), 202, handlerAnswer(202, "application/json", "{\"ok\": true}\n")),
-		mk(6, []byte(`{"data":{}}`), 502, &Forward{URL: "http://localhost:3000/hooks", LatencyMS: 0.5, Error: "connection refused"}),
+		mk(6, []byte(`{"data":{}}`), 502, &journal.Forward{URL: "http://localhost:3000/hooks", LatencyMS: 0.5, Error: "connection refused"}),
 		mk(7, nil, 200, nil),
 		mk(8, fixtures.Example(fixtures.DocumentsCreated), 500, handlerAnswer(500, "text/html; charset=utf-8", expressError)),
 		mk(9, fixtures.Example(fixtures.EmailsCreated), 422, handlerAnswer(422, "application/json", "{\n  \"error\": \"unknown recipient\",\n  \"field\": \"data.emails.0.to\"\n}\n")),
@@ -81,8 +81,8 @@ const expressError = `<!DOCTYPE html>
 `
 
 // handlerAnswer is a handler's answer as the journal keeps it.
-func handlerAnswer(status int, contentType, body string) *Forward {
-	f := &Forward{URL: "http://localhost:3000/hooks", Status: status, LatencyMS: 12.345,
+func handlerAnswer(status int, contentType, body string) *journal.Forward {
+	f := &journal.Forward{URL: "http://localhost:3000/hooks", Status: status, LatencyMS: 12.345,
 		Headers: map[string][]string{"Content-Type": {contentType}}}
 	f.SetBody([]byte(body), false)
 	return f

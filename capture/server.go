@@ -42,7 +42,7 @@ func (e *StartError) Unwrap() error { return e.Err }
 
 // Serve listens for webhook events until ctx is done. Every accepted POST is
 // saved to the store (unless NoSave) before it is answered, journalled,
-// published to the Hub and shown on the terminal off the request path.
+// announced to OnSave and shown on the terminal off the request path.
 // When ctx is done it stops accepting, lets the requests in flight finish,
 // flushes the terminal, prints a summary to Err and returns nil.
 func Serve(ctx context.Context, cfg Config) error {
@@ -68,7 +68,7 @@ func Serve(ctx context.Context, cfg Config) error {
 	// The store opens once the address is ours, so a failed start leaves
 	// no directory behind.
 	if !cfg.NoSave {
-		if s.store, err = OpenStore(cfg.Dir, cfg.Fsync); err != nil {
+		if s.store, err = openStore(cfg.Dir, cfg.Fsync); err != nil {
 			ln.Close()
 			return &StartError{err}
 		}
@@ -80,7 +80,7 @@ func Serve(ctx context.Context, cfg Config) error {
 // server is one run of Serve.
 type server struct {
 	cfg       Config
-	store     *Store // nil with NoSave
+	store     *store // nil with NoSave
 	validator *fixtures.Validator
 	forward   *forwarder // nil without ForwardTo
 	bodies    *budget    // room for the bodies of the requests in flight
@@ -93,18 +93,15 @@ type server struct {
 }
 
 func newServer(cfg Config) (*server, error) {
+	v, err := fixtures.NewValidator(fixtures.Options{})
+	if err != nil {
+		return nil, err
+	}
 	s := &server{
 		cfg:       cfg,
-		validator: cfg.Validator,
+		validator: v,
 		bodies:    newBudget(cfg.MaxInFlight, cfg.InFlightWait),
 		stopping:  make(chan struct{}),
-	}
-	if s.validator == nil {
-		v, err := fixtures.NewValidator(fixtures.Options{})
-		if err != nil {
-			return nil, err
-		}
-		s.validator = v
 	}
 	if cfg.ForwardTo != "" {
 		client := httpx.NewClient(httpx.ClientOptions{Timeout: cfg.ForwardTimeout, Connections: forwardConnections})
@@ -231,7 +228,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	rep := s.validator.Validate(body)
 	sum := sha256.Sum256(body)
-	rec := Record{
+	rec := journal.Record{
 		Seq:      seq,
 		Received: received,
 		Method:   r.Method,
@@ -267,8 +264,8 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.answer(w, &rec)
 	}
 	s.stats.count(&rec)
-	if s.cfg.Hub != nil {
-		s.cfg.Hub.Publish(rec) // the body is in rec.File
+	if s.cfg.OnSave != nil {
+		s.cfg.OnSave()
 	}
 	s.render.event(&rec, body, !rep.Syntax)
 }
@@ -285,7 +282,7 @@ func readBody(r io.Reader, size int64) ([]byte, error) {
 }
 
 // answer writes the mock endpoint's answer to a saved event.
-func (s *server) answer(w http.ResponseWriter, rec *Record) {
+func (s *server) answer(w http.ResponseWriter, rec *journal.Record) {
 	status, why := s.cfg.Status, ""
 	if s.cfg.FailRate > 0 && rand.Float64()*100 < s.cfg.FailRate {
 		status, why = http.StatusInternalServerError, "simulated failure"
@@ -332,7 +329,7 @@ func (s *server) wait() {
 
 // finish journals a record once its answer is known, before the answer is
 // written.
-func (s *server) finish(rec *Record) error {
+func (s *server) finish(rec *journal.Record) error {
 	if s.store == nil {
 		return nil
 	}

@@ -40,7 +40,7 @@ type stats struct {
 	dropped  atomic.Uint64                      // not shown: the terminal could not keep up
 }
 
-func (s *stats) count(rec *Record) {
+func (s *stats) count(rec *journal.Record) {
 	s.mu.Lock()
 	if s.types == nil {
 		s.types = map[fixtures.EventType]uint64{}

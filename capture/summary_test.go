@@ -6,16 +6,17 @@ import (
 	"time"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
+	"github.com/portant-hooks/portant-hooks/internal/journal"
 )
 
 func TestSummaryCountsTheHandlersAnswersByClass(t *testing.T) {
 	var s stats
-	answered := func(status int) *Record {
-		return &Record{Type: fixtures.EmailsCreated, Valid: true, Status: status, Forward: &Forward{Status: status}}
+	answered := func(status int) *journal.Record {
+		return &journal.Record{Type: fixtures.EmailsCreated, Valid: true, Status: status, Forward: &journal.Forward{Status: status}}
 	}
-	for _, rec := range []*Record{
+	for _, rec := range []*journal.Record{
 		answered(200), answered(204), answered(200), answered(422), answered(500), answered(503), answered(500),
-		{Type: fixtures.Unknown, Status: 502, Forward: &Forward{Error: "connection refused"}},
+		{Type: fixtures.Unknown, Status: 502, Forward: &journal.Forward{Error: "connection refused"}},
 		{Type: fixtures.DocumentsCreated, Valid: true, Status: 200}, // no --forward-to: not the handler's
 	} {
 		s.count(rec)

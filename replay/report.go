@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/portant-hooks/portant-hooks/fixtures"
 	"github.com/portant-hooks/portant-hooks/internal/display"
 	"github.com/portant-hooks/portant-hooks/internal/httpx"
 )
@@ -29,8 +30,15 @@ func paint(f func(...string) string, b []byte, s string) []byte {
 	return append(b, f(s)...)
 }
 
-// typeWidth fits the longest event type, SIGNATURES_COMPLETED.
-const typeWidth = 20
+// typeWidth fits the longest event type, so a new type in fixtures.Types
+// keeps the columns straight.
+var typeWidth = func() int {
+	n := len(fixtures.Unknown)
+	for _, t := range fixtures.Types {
+		n = max(n, len(t))
+	}
+	return n
+}()
 
 // LineWidth is the width of a terminal that does not say: its classic 80
 // columns.
