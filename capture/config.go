@@ -54,9 +54,9 @@ const (
 	// maxKeepAnswer bounds KeepAnswer so that a journal line stays well
 	// under journal.MaxLine, which its readers skip beyond, even when the
 	// answer is escaped six bytes to one.
-	maxKeepAnswer = 512 << 10
-	defaultRenderQueue       = 1024
-	defaultRenderQueueBytes  = 64 << 20
+	maxKeepAnswer           = 512 << 10
+	defaultRenderQueue      = 1024
+	defaultRenderQueueBytes = 64 << 20
 	// defaultMaxInFlight is the least MaxInFlight defaults to: with
 	// 16 MaxBody when that is larger.
 	defaultMaxInFlight  = 256 << 20

@@ -44,6 +44,12 @@ func newJournalWriter(t testing.TB, dir string) *journalWriter {
 // add saves body as the next event and returns its record.
 func (w *journalWriter) add(body []byte, headers map[string][]string) journal.Record {
 	w.t.Helper()
+	return w.addWith(body, headers, nil)
+}
+
+// addWith is add with the record changed by edit before it is journalled.
+func (w *journalWriter) addWith(body []byte, headers map[string][]string, edit func(*journal.Record)) journal.Record {
+	w.t.Helper()
 	w.seq++
 	w.at = w.at.Add(1500 * time.Millisecond)
 	rep := w.val.Validate(body)
@@ -62,6 +68,9 @@ func (w *journalWriter) add(body []byte, headers map[string][]string) journal.Re
 		Seq: w.seq, File: name, Received: w.at, Method: http.MethodPost, Path: "/hooks/portant",
 		Headers: headers, Remote: "127.0.0.1:53412", Size: int64(len(body)), SHA256: "0",
 		EventID: rep.EventID, Type: typ, Valid: rep.Valid(), Problems: rep.Problems, Status: 200,
+	}
+	if edit != nil {
+		edit(&rec)
 	}
 	w.appendRecord(rec)
 	if w.onSave != nil {

@@ -3,11 +3,15 @@ package inspector
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
+	"github.com/portant-hooks/portant-hooks/internal/display"
 	"github.com/portant-hooks/portant-hooks/internal/journal"
 )
 
@@ -36,8 +40,19 @@ type eventSummary struct {
 	Size         int64              `json:"size"`
 	Valid        bool               `json:"valid"`
 	ProblemCount int                `json:"problemCount"`
-	Status       int                `json:"status,omitempty"`
+	// Status is what the listener answered: the --forward-to handler's
+	// status when it gave one, 502 when it gave no whole answer.
+	Status int `json:"status,omitempty"`
+	// Answer is the class of that answer: 2xx..5xx, or unreachable when
+	// the handler gave no whole answer (journal.Record.AnswerClass).
+	Answer string `json:"answer,omitempty"`
+	// AnswerText is, when the handler's answer was not a 2xx, its body
+	// reduced to a readable line, or why no answer came.
+	AnswerText string `json:"answerText,omitempty"`
 }
+
+// rowAnswerWidth is how much of a handler's answer a list row shows.
+const rowAnswerWidth = 160
 
 func summaryOf(id int, r journal.Record) eventSummary {
 	t := r.Type
@@ -47,22 +62,60 @@ func summaryOf(id int, r journal.Record) eventSummary {
 	return eventSummary{
 		ID: id, Seq: r.Seq, File: r.File, Received: r.Received, Method: r.Method, Path: r.Path,
 		EventID: r.EventID, Type: t, Size: r.Size, Valid: r.Valid, ProblemCount: len(r.Problems),
-		Status: r.Status,
+		Status: r.Status, Answer: r.AnswerClass(), AnswerText: answerLine(r.Forward, rowAnswerWidth),
 	}
+}
+
+// answerLine is a handler's answer that was not a 2xx as one readable line
+// of at most n characters (display.Excerpt: an error page's title and
+// text, JSON compacted), or why no answer came; "" for a 2xx or none.
+func answerLine(f *journal.Forward, n int) string {
+	switch {
+	case f == nil:
+		return ""
+	case f.Error != "":
+		return display.Shorten(display.Line(f.Error), n)
+	case f.Status >= 200 && f.Status < 300:
+		return ""
+	}
+	return display.Excerpt(f.ContentType(), f.BodyBytes(), n)
 }
 
 // eventFilter selects events for a page.
 type eventFilter struct {
 	Type    fixtures.EventType // "" for any
 	Invalid bool               // only events with problems
-	Text    string             // case-insensitive, in the record's fields or the body
+	// Answer is an answer class (journal.AnswerClasses: "5xx",
+	// "unreachable"), Status an exact status; "" and 0 for any.
+	Answer string
+	Status int
+	Text   string // case-insensitive, in the record's fields, the body or the handler's answer
 }
 
 func (f eventFilter) cheap(e journal.Entry) bool {
 	if f.Type != "" && e.Type() != f.Type {
 		return false
 	}
+	if f.Answer != "" && e.AnswerClass() != f.Answer {
+		return false
+	}
 	return !f.Invalid || !e.Valid
+}
+
+// countable says whether the index alone can count what f selects.
+func (f eventFilter) countable() bool { return f.Status == 0 && strings.TrimSpace(f.Text) == "" }
+
+// parseAnswerFilter reads status=: an answer class (2xx, 3xx, 4xx, 5xx,
+// unreachable) or an exact status (500).
+func parseAnswerFilter(s string) (class string, status int, err error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if slices.Contains(journal.AnswerClasses, s) {
+		return s, 0, nil
+	}
+	if n, err := strconv.Atoi(s); err == nil && n >= 100 && n <= 599 {
+		return "", n, nil
+	}
+	return "", 0, fmt.Errorf("status %q is not an answer to filter by: use 2xx, 3xx, 4xx, 5xx, unreachable, or a status such as 500", s)
 }
 
 // eventPage is one page of the list, newest first.
@@ -75,6 +128,10 @@ type eventPage struct {
 	// (the stream's after=).
 	Total  int `json:"total"`
 	Latest int `json:"latest"`
+	// Matched is how many events of the journal pass the filters, when
+	// the index can tell without reading them all (no text or exact
+	// status filter); absent otherwise.
+	Matched *int `json:"matched,omitempty"`
 }
 
 // list returns up to limit events older than before (0: from the newest)
@@ -82,6 +139,15 @@ type eventPage struct {
 func (x *eventIndex) list(ctx context.Context, dir string, before, limit int, f eventFilter) (eventPage, error) {
 	entries := x.Entries()
 	p := eventPage{Events: []eventSummary{}, Total: len(entries), Latest: len(entries)}
+	if f.countable() {
+		n := 0
+		for _, e := range entries {
+			if f.cheap(e) {
+				n++
+			}
+		}
+		p.Matched = &n
+	}
 	start := len(entries)
 	if before > 0 && before-1 < start {
 		start = before - 1
@@ -113,6 +179,9 @@ func (x *eventIndex) list(ctx context.Context, dir string, before, limit int, f 
 		r, err := jr.Record(entries[i])
 		if err != nil {
 			return p, err
+		}
+		if f.Status != 0 && r.Status != f.Status {
+			continue
 		}
 		if needle != "" && !matchesText(r, dir, needle) {
 			continue
@@ -162,8 +231,15 @@ func (x *eventIndex) since(after, max int) (evs []eventSummary, more bool, err e
 	return evs, false, nil
 }
 
+// searchedAnswer is how much of the readable text of a handler's answer
+// the text search looks in, beside its body as it came (an HTML page's
+// message may be written with entities, &#39; for ').
+const searchedAnswer = 4 << 10
+
 // matchesText looks for needle (lower case) in what a person sees of an
-// event: its ids, type, file, path, headers, problems, and its body.
+// event: its ids, type, file, path, headers, problems, the handler's
+// answer (its status, headers, body and readable text, or why none came),
+// and its body.
 func matchesText(r journal.Record, dir, needle string) bool {
 	fields := []string{r.EventID, string(r.Type), r.File, r.Path, r.Query, r.Remote, r.Method}
 	for name, vs := range r.Headers {
@@ -172,6 +248,15 @@ func matchesText(r journal.Record, dir, needle string) bool {
 	}
 	for _, pr := range r.Problems {
 		fields = append(fields, pr.Message, pr.Pointer)
+	}
+	if f := r.Forward; f != nil {
+		body := f.BodyBytes()
+		fields = append(fields, strconv.Itoa(f.Status), f.Error, string(body),
+			display.Excerpt(f.ContentType(), body, searchedAnswer))
+		for name, vs := range f.Headers {
+			fields = append(fields, name)
+			fields = append(fields, vs...)
+		}
 	}
 	for _, s := range fields {
 		if strings.Contains(strings.ToLower(s), needle) {

@@ -335,6 +335,12 @@ func (in *Inspector) handleList(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	f.Invalid = q.Get("invalid") == "1" || q.Get("invalid") == "true"
+	if s := q.Get("status"); s != "" {
+		if f.Answer, f.Status, err = parseAnswerFilter(s); err != nil {
+			apiError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+	}
 	f.Text = q.Get("q")
 	if _, err := in.index.Refresh(); err != nil {
 		apiError(w, http.StatusInternalServerError, err.Error())
@@ -454,17 +460,41 @@ func (in *Inspector) replayInput(w http.ResponseWriter, rec journal.Record, to s
 	return target, body, true
 }
 
+// maxReplayRequest bounds a replay request: an edited body of up to
+// listen's default --max-body, written as a JSON string.
+const maxReplayRequest = 24 << 20
+
+// replayRequest is the body of POST /api/events/{id}/replay. Body and
+// Headers, when given, are sent in place of the saved body and the
+// captured headers (replay with changes); neither is saved.
+type replayRequest struct {
+	To      string              `json:"to"`
+	Body    *string             `json:"body"`
+	Headers map[string][]string `json:"headers"`
+}
+
 func (in *Inspector) handleReplay(w http.ResponseWriter, r *http.Request) {
+	const shape = `{"to": "URL"}, with "body" (a string) and "headers" ({"Name": ["value"]}) to send changed`
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		apiError(w, http.StatusUnsupportedMediaType, `send {"to": "URL"} as application/json`)
+		apiError(w, http.StatusUnsupportedMediaType, "send "+shape+" as application/json")
 		return
 	}
-	var req struct {
-		To string `json:"to"`
-	}
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10)).Decode(&req); err != nil && !errors.Is(err, io.EOF) {
-		apiError(w, http.StatusBadRequest, `the request body must be {"to": "URL"} (or empty to replay to --forward-to): `+err.Error())
+	var req replayRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxReplayRequest)).Decode(&req); err != nil && !errors.Is(err, io.EOF) {
+		apiError(w, http.StatusBadRequest, "the request body must be "+shape+" (or empty to replay to --forward-to as captured): "+err.Error())
 		return
+	}
+	for name, vs := range req.Headers {
+		if !httpx.ValidHeaderName(name) {
+			apiError(w, http.StatusBadRequest, fmt.Sprintf("header name %q is not one HTTP allows: letters, digits and !#$%%&'*+-.^_`|~ only", name))
+			return
+		}
+		for _, v := range vs {
+			if !httpx.ValidHeaderValue(v) {
+				apiError(w, http.StatusBadRequest, fmt.Sprintf("the value of header %s is not one line of text: %q", name, v))
+				return
+			}
+		}
 	}
 	id, rec, ok := in.record(w, r)
 	if !ok {
@@ -474,8 +504,15 @@ func (in *Inspector) handleReplay(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	res := replayEvent(r.Context(), in.cfg.Client, rec, body, target)
-	res.ID = id
+	headers, edited := rec.Headers, req.Body != nil || req.Headers != nil
+	if req.Body != nil {
+		body = []byte(*req.Body)
+	}
+	if req.Headers != nil {
+		headers = req.Headers
+	}
+	res := replayEvent(r.Context(), in.cfg.Client, headers, body, target)
+	res.ID, res.Edited = id, edited
 	status := http.StatusOK
 	if res.Error != "" {
 		status = http.StatusBadGateway

@@ -31,6 +31,8 @@ type replayResult struct {
 	Error         string `json:"error,omitempty"` // why no answer came
 	// SkippedHeaders were redacted at capture, so they could not be sent.
 	SkippedHeaders []string `json:"skippedHeaders,omitempty"`
+	// Edited says a changed body or headers were sent, not the captured ones.
+	Edited bool `json:"edited,omitempty"`
 }
 
 // replayBodyShown is how much of the answer the page shows.
@@ -50,16 +52,17 @@ func replayTarget(s string) (*url.URL, error) {
 	return u, nil
 }
 
-// replayEvent sends a saved event again, through the one sender: the body
-// byte for byte, with the recorded headers that may be sent again.
-func replayEvent(ctx context.Context, client *http.Client, rec journal.Record, body []byte, target *url.URL) replayResult {
+// replayEvent sends an event again, through the one sender: the body byte
+// for byte, with those of headers (captured, or edited) that may be sent
+// again (httpx.Replayable).
+func replayEvent(ctx context.Context, client *http.Client, headers map[string][]string, body []byte, target *url.URL) replayResult {
 	res := replayResult{To: target.String()}
 	sender, err := replay.NewSender(client, res.To, replay.WithKeepBody(replayBodyShown))
 	if err != nil {
 		res.Error = err.Error()
 		return res
 	}
-	header, skipped := httpx.Replayable(rec.Headers)
+	header, skipped := httpx.Replayable(headers)
 	slices.Sort(skipped)
 	res.SkippedHeaders = skipped
 	r := sender.Deliver(ctx, replay.Event{Body: body, Header: header})

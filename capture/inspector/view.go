@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
+	"github.com/portant-hooks/portant-hooks/internal/display"
 	"github.com/portant-hooks/portant-hooks/internal/journal"
 )
 
@@ -25,9 +28,56 @@ type eventDetail struct {
 	// Problems are as recorded, placed in the saved file.
 	Problems []fixtures.Problem `json:"problems"`
 	// Forward is what the --forward-to handler answered when it was captured.
-	Forward   *journal.Forward `json:"forward,omitempty"`
-	View      bodyView         `json:"view"`
-	ForwardTo string           `json:"forwardTo,omitempty"` // the default replay target
+	Forward *journal.Forward `json:"forward,omitempty"`
+	// AnswerView is that answer as the page shows it, without a replay.
+	AnswerView *answerView `json:"answerView,omitempty"`
+	View       bodyView    `json:"view"`
+	ForwardTo  string      `json:"forwardTo,omitempty"` // the default replay target
+}
+
+// answerView is the answer the --forward-to handler gave, as the journal
+// kept it, for the page.
+type answerView struct {
+	StatusText string `json:"statusText,omitempty"` // "500 Internal Server Error"; "" when none came
+	// Excerpt is the body as one readable line: an HTML error page's title
+	// and text, JSON compacted (display.Excerpt).
+	Excerpt string `json:"excerpt,omitempty"`
+	// Kind is "json" (Text is pretty-printed), "text" (as it came),
+	// "binary" (not shown) or "empty".
+	Kind string `json:"kind"`
+	Text string `json:"text,omitempty"`
+	Note string `json:"note,omitempty"`
+}
+
+// answerExcerptWidth is how much of the answer's readable text the detail
+// pane shows above its body.
+const answerExcerptWidth = 400
+
+func answerOf(f *journal.Forward) *answerView {
+	if f == nil {
+		return nil
+	}
+	v := &answerView{Kind: "empty"}
+	if f.Status != 0 {
+		v.StatusText = strings.TrimSpace(strconv.Itoa(f.Status) + " " + http.StatusText(f.Status))
+	}
+	body := f.BodyBytes()
+	v.Excerpt = display.Excerpt(f.ContentType(), body, answerExcerptWidth)
+	var pretty bytes.Buffer
+	switch {
+	case len(body) == 0:
+	case f.BodyEncoding == "base64":
+		v.Kind, v.Excerpt = "binary", ""
+		v.Note = fmt.Sprintf("%d bytes that are not text (in the journal, base64)", len(body))
+	case json.Valid(body) && json.Indent(&pretty, body, "", "  ") == nil:
+		v.Kind, v.Text = "json", pretty.String()
+	default:
+		v.Kind, v.Text = "text", string(body)
+	}
+	if f.BodyTruncated {
+		v.Note = "the answer went on: the journal keeps its start (listen --keep-answer)"
+	}
+	return v
 }
 
 // bodyView is the body as the page displays it, with the problems placed in
@@ -60,6 +110,7 @@ func (in *Inspector) detail(id int, rec journal.Record) eventDetail {
 		eventSummary: summaryOf(id, rec),
 		Query:        rec.Query, Remote: rec.Remote, SHA256: rec.SHA256,
 		Headers: rec.Headers, Problems: rec.Problems, Forward: rec.Forward, ForwardTo: in.cfg.ForwardTo,
+		AnswerView: answerOf(rec.Forward),
 	}
 	if d.Headers == nil {
 		d.Headers = map[string][]string{}
