@@ -129,7 +129,7 @@ func TestInspectorShowsTheStoredAnswer(t *testing.T) {
 		4: {"unreachable", "connection refused", "502"}, 5: {"2xx", "", "200"},
 	} {
 		e := byID[id]
-		if e.Answer != want[0] || e.AnswerText != want[1] || e.Status == 0 {
+		if e.Answer != want[0] || e.AnswerText != want[1] || e.Status == 0 || e.Forwarded != (id != 5) {
 			t.Errorf("row %d: answer %q %q (status %d), want %q %q", id, e.Answer, e.AnswerText, e.Status, want[0], want[1])
 		}
 	}

@@ -9,17 +9,23 @@
   const PAGE = 50;
   const MAX_LIVE_ROWS = 500; // live events beyond this drop off the bottom, reloadable with "Load older"
   const TARGET_KEY = 'portant-hooks.inspector.target';
+  const WRAP_KEY = 'portant-hooks.inspector.wrap';
 
   const $ = (id) => document.getElementById(id);
   const ui = {
     conn: $('conn'), connText: $('conn-text'), count: $('count'), dir: $('dir'),
-    q: $('q'), type: $('type'), invalid: $('invalid'),
+    q: $('q'), type: $('type'), status: $('status'), invalid: $('invalid'),
     list: $('events'), more: $('more'), empty: $('empty'), listError: $('list-error'),
     placeholder: $('placeholder'), event: $('event'),
     dType: $('d-type'), dId: $('d-id'), dValid: $('d-valid'), dTime: $('d-time'), dReq: $('d-req'),
     dRemote: $('d-remote'), dSize: $('d-size'), dStatus: $('d-status'), dFile: $('d-file'),
     form: $('replay-form'), target: $('target'), replay: $('replay'), copyCurl: $('copy-curl'), download: $('download'),
-    result: $('replay-result'), rStatus: $('r-status'), rLatency: $('r-latency'), rTo: $('r-to'),
+    edit: $('edit'), editor: $('editor'), eHeaders: $('e-headers'), eBody: $('e-body'), eError: $('e-error'),
+    eSend: $('e-send'), eReset: $('e-reset'), eCancel: $('e-cancel'),
+    answer: $('answer'), aStatus: $('a-status'), aLatency: $('a-latency'), aURL: $('a-url'), aExcerpt: $('a-excerpt'),
+    aError: $('a-error'), aHeadersBox: $('a-headers-box'), aHeaders: $('a-headers'), aHeaderCount: $('a-header-count'),
+    aBodyBox: $('a-body-box'), aNote: $('a-note'), aBody: $('a-body'), wrap: $('wrap'),
+    result: $('replay-result'), rStatus: $('r-status'), rLatency: $('r-latency'), rTo: $('r-to'), rEdited: $('r-edited'),
     rError: $('r-error'), rHeadersBox: $('r-headers-box'), rHeaders: $('r-headers'), rBody: $('r-body'),
     curl: $('curl'), problems: $('problems'), problemsTitle: $('problems-title'), problemList: $('problem-list'),
     tabBody: $('tab-body'), tabHeaders: $('tab-headers'), headerCount: $('header-count'),
@@ -39,6 +45,8 @@
     es: null,
     retry: 1000,
     replaying: false,
+    matched: null,     // events passing the filters, when the server could count them
+    savedBody: null,   // the selected event's body as saved, for the editor
   };
 
   // ---- small helpers -------------------------------------------------------
@@ -122,6 +130,31 @@
     return el('span', 'validity bad', '✗ ' + (n ? plural(n, 'problem') : 'invalid'));
   }
 
+  // answerChip is what the sender got: the handler's status, coloured by
+  // class, or "no answer"; without --forward-to, the listener's own when it
+  // was not a plain 200 (a mock --status or --fail-rate), or always.
+  function answerChip(ev, always) {
+    if (!ev.answer || (!always && !ev.forwarded && ev.status === 200)) return el('span', 'answer');
+    const unreachable = ev.answer === 'unreachable';
+    const s = el('span', 'answer status', unreachable ? 'no answer' : String(ev.status));
+    s.dataset.class = unreachable ? 'x' : ev.answer.charAt(0);
+    s.title = unreachable ? 'The handler gave no whole answer: the sender got ' + ev.status : 'The sender got ' + ev.status;
+    return s;
+  }
+
+  function latency(ms) { return ms.toFixed(ms < 10 ? 1 : 0) + ' ms'; }
+
+  async function copyText(text, what) {
+    try {
+      await navigator.clipboard.writeText(text);
+      toast('Copied ' + what);
+      return true;
+    } catch (_) {
+      toast('Select the text to copy it');
+      return false;
+    }
+  }
+
   let toastTimer = 0;
   function toast(msg) {
     ui.toast.textContent = msg;
@@ -136,17 +169,19 @@
     const p = new URLSearchParams();
     if (ui.q.value.trim()) p.set('q', ui.q.value.trim());
     if (ui.type.value) p.set('type', ui.type.value);
+    if (ui.status.value) p.set('status', ui.status.value);
     if (ui.invalid.checked) p.set('invalid', '1');
     return p;
   }
 
-  function filtering() { return ui.q.value.trim() !== '' || ui.type.value !== '' || ui.invalid.checked; }
+  function filtering() { return ui.q.value.trim() !== '' || ui.type.value !== '' || ui.status.value !== '' || ui.invalid.checked; }
 
   // matchesCheap decides the filters the page can check itself; a text
   // filter needs the server (it searches bodies).
   function matchesCheap(ev) {
     if (ui.type.value && (ev.eventType || 'UNKNOWN') !== ui.type.value) return false;
     if (ui.invalid.checked && ev.valid) return false;
+    if (ui.status.value && ev.answer !== ui.status.value) return false;
     return true;
   }
 
@@ -160,15 +195,23 @@
     li.setAttribute('aria-selected', ev.id === state.selected ? 'true' : 'false');
     const t = el('span', 'time', clock(ev.received));
     t.title = longTime(ev.received);
+    const head = el('span', 'head');
+    head.append(badge(ev.eventType), answerChip(ev));
     li.append(
       t,
-      badge(ev.eventType),
+      head,
       el('span', 'size', size(ev.size)),
       el('span', 'seq', '#' + ev.id),
       el('span', 'eid', ev.eventId || '(no eventId)'),
       validity(ev),
     );
     li.querySelector('.eid').title = ev.eventId || '';
+    if (ev.answerText) {
+      const a = el('span', 'answer-text', ev.answerText);
+      a.dataset.class = ev.answer === 'unreachable' ? 'x' : ev.answer.charAt(0);
+      a.title = ev.answerText;
+      li.append(a);
+    }
     li.addEventListener('click', () => select(ev.id));
     return li;
   }
@@ -178,9 +221,18 @@
     renderFoot();
   }
 
+  // count says how many events there are, and how many pass the filters:
+  // counted by the server when it could, else those loaded (and more).
+  function count() {
+    if (!state.total) return '';
+    if (!filtering()) return plural(state.total, 'event');
+    const n = state.matched !== null ? String(state.matched) : state.events.length + (state.next ? '+' : '');
+    return n + ' of ' + plural(state.total, 'event');
+  }
+
   function renderFoot() {
     ui.more.hidden = !state.next;
-    ui.count.textContent = state.total ? plural(state.total, 'event') : '';
+    ui.count.textContent = count();
     if (state.events.length) {
       ui.empty.hidden = true;
       return;
@@ -193,8 +245,14 @@
     }
     ui.empty.append('Waiting for events…', el('br'));
     if (state.info.webhook) {
-      ui.empty.append('Point Portant at the listener, or send a test event:', el('br'),
-        el('code', null, 'portant-hooks send --type all --to ' + state.info.webhook));
+      const cmd = 'portant-hooks send --type all --to ' + state.info.webhook;
+      const copy = el('button', 'copy', 'Copy');
+      copy.type = 'button';
+      copy.title = 'Copy the command';
+      copy.addEventListener('click', () => copyText(cmd, 'the command'));
+      const box = el('div', 'cmd');
+      box.append(el('code', null, cmd), copy);
+      ui.empty.append('Point Portant at the listener, or send a test event:', box);
     } else {
       ui.empty.append('They appear here as the listener saves them.');
     }
@@ -212,10 +270,15 @@
       state.ids = new Set(page.events.map((e) => e.id));
       state.next = page.next;
       state.total = page.total;
+      state.matched = page.matched === undefined ? null : page.matched;
       state.latest = Math.max(state.latest, page.latest);
       ui.listError.hidden = true;
       renderList();
-      if (!state.selected && state.events.length) select(state.events[0].id);
+      if (state.selected && !state.ids.has(state.selected)) {
+        // The filters hide the event shown: the pane must not show it as
+        // if it were in the list.
+        deselect(state.events.length ? 'The event you had selected does not match these filters.' : '');
+      } else if (!state.selected && state.events.length) select(state.events[0].id);
       else if (state.selected) markSelected();
     } catch (err) {
       if (err.name === 'AbortError') return;
@@ -295,6 +358,7 @@
     state.total = Math.max(state.total, ev.id); // ids count the journal's events
     if (!matchesCheap(ev)) { renderFoot(); return; }
     if (ui.q.value.trim()) { reloadSoon(250); return; }
+    if (state.matched !== null) state.matched++;
     state.ids.add(ev.id);
     // Newest first; the stream sends them in order, but keep it exact.
     let i = 0;
@@ -323,6 +387,17 @@
       li.setAttribute('aria-selected', 'true');
       li.scrollIntoView({ block: 'nearest' });
     }
+  }
+
+  // deselect empties the detail pane, saying why when there is a reason.
+  function deselect(why) {
+    state.selected = 0;
+    state.detail = null;
+    detailSeq++;
+    markSelected();
+    ui.event.hidden = true;
+    ui.placeholder.hidden = false;
+    ui.placeholder.replaceChildren(el('p', null, why || 'Select an event to see its body, headers and problems.'));
   }
 
   let detailSeq = 0;
@@ -364,11 +439,12 @@
     ui.dReq.textContent = d.method + ' ' + d.path + (d.query ? '?' + d.query : '');
     ui.dRemote.textContent = d.remote || '—';
     ui.dSize.textContent = size(d.size);
-    ui.dStatus.textContent = d.status ? String(d.status) : '—';
+    ui.dStatus.replaceChildren(d.status ? answerChip(d, true) : '—');
     if (d.forward) {
       const f = d.forward;
-      const what = f.error ? 'failed: ' + f.error : f.status + ' in ' + f.latencyMs.toFixed(f.latencyMs < 10 ? 1 : 0) + ' ms';
-      ui.dStatus.append(el('span', 'muted', ' · forwarded to ' + f.url + ': ' + what));
+      ui.dStatus.append(el('span', 'muted', f.error ? ' · the handler gave no whole answer' : ' · your handler\'s answer, in ' + latency(f.latencyMs)));
+    } else if (d.status) {
+      ui.dStatus.append(el('span', 'muted', ' · by the listener'));
     }
     ui.dFile.textContent = d.file || '(not saved)';
 
@@ -382,16 +458,52 @@
     }
     const noBody = d.view.kind === 'missing';
     ui.replay.disabled = noBody;
+    ui.edit.disabled = noBody;
     ui.copyCurl.disabled = noBody;
     ui.result.hidden = true;
     ui.curl.hidden = true;
+    ui.editor.hidden = true;
+    state.savedBody = null;
 
+    renderAnswer(d);
     renderProblems(d.view);
     renderHeaders(d.headers);
     ui.note.hidden = !d.view.note;
     ui.note.textContent = d.view.note || '';
     renderCode(d.view);
     showTab('body');
+  }
+
+  // renderAnswer shows what the --forward-to handler answered, as the
+  // journal kept it: no replay needed to read an error.
+  function renderAnswer(d) {
+    const f = d.forward;
+    const a = d.answerView;
+    ui.answer.hidden = !f;
+    if (!f) return;
+    ui.aURL.textContent = 'from ' + f.url;
+    ui.aLatency.textContent = latency(f.latencyMs);
+    ui.aStatus.textContent = a.statusText || 'no answer';
+    ui.aStatus.dataset.class = f.error ? 'x' : String(f.status).charAt(0);
+    ui.aError.hidden = !f.error;
+    ui.aError.textContent = f.error || '';
+    ui.aExcerpt.hidden = !a.excerpt;
+    ui.aExcerpt.textContent = a.excerpt || '';
+    ui.aExcerpt.dataset.class = String(f.status).charAt(0);
+    const names = Object.keys(f.headers || {}).sort((x, y) => x.localeCompare(y));
+    ui.aHeaders.replaceChildren(...headerRows(f.headers || {}, names));
+    ui.aHeaderCount.textContent = String(names.length);
+    ui.aHeadersBox.hidden = names.length === 0;
+    ui.aNote.hidden = !a.note;
+    ui.aNote.textContent = a.note || '';
+    const shown = a.kind === 'json' || a.kind === 'text';
+    ui.aBodyBox.hidden = !shown && !a.note;
+    ui.aBody.hidden = !shown;
+    if (shown) renderCode({ kind: a.kind, text: a.text, problems: [] }, ui.aBody);
+    // Open when reading it helps: JSON, or text that is not a page whose
+    // text the excerpt already gives.
+    const html = /html/i.test((f.headers && (f.headers['Content-Type'] || [])[0]) || '');
+    ui.aBodyBox.open = shown && !html && f.status >= 300;
   }
 
   function renderProblems(view) {
@@ -518,10 +630,11 @@
     return true;
   }
 
-  function renderCode(view) {
+  function renderCode(view, into) {
+    into = into || ui.code;
     const frag = document.createDocumentFragment();
     if (view.kind === 'missing') {
-      ui.code.replaceChildren(el('div', 'line', '  (no body)'));
+      into.replaceChildren(el('div', 'line', '  (no body)'));
       return;
     }
     const json = view.kind === 'json';
@@ -565,18 +678,22 @@
         frag.append(lens);
       }
     });
-    ui.code.replaceChildren(frag);
+    into.replaceChildren(frag);
   }
 
   // ---- actions -------------------------------------------------------------
 
   function target() { return ui.target.value.trim(); }
 
-  async function replay() {
+  // replay sends the selected event again; changes, from the editor, are
+  // {body, headers} to send in place of the captured ones.
+  async function replay(changes) {
     const d = state.detail;
     if (!d || state.replaying || ui.replay.disabled) return;
     state.replaying = true;
     ui.replay.disabled = true;
+    ui.eSend.disabled = true;
+    ui.rEdited.hidden = !changes;
     ui.result.hidden = false;
     ui.rStatus.textContent = '…';
     ui.rStatus.dataset.class = '';
@@ -589,7 +706,7 @@
       const res = await api('/api/events/' + d.id + '/replay', {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ to: target() }),
+        body: JSON.stringify(Object.assign({ to: target() }, changes || {})),
       }, [502]); // 502: the handler could not be reached; the result says why
       if (state.detail !== d) return;
       showReplay(res);
@@ -603,10 +720,95 @@
     } finally {
       state.replaying = false;
       ui.replay.disabled = false;
+      ui.eSend.disabled = false;
     }
   }
 
+  // ---- replay with changes -----------------------------------------------------
+
+  function headerText(headers) {
+    const lines = [];
+    for (const name of Object.keys(headers || {}).sort((a, b) => a.localeCompare(b))) {
+      for (const v of headers[name]) lines.push(name + ': ' + v);
+    }
+    return lines.join('\n');
+  }
+
+  // parseHeaders reads the editor's "Name: value" lines; a line that is not
+  // one is an Error naming it.
+  function parseHeaders(text) {
+    const out = {};
+    text.split('\n').forEach((line, i) => {
+      if (!line.trim()) return;
+      const colon = line.indexOf(':');
+      const name = colon > 0 ? line.slice(0, colon).trim() : '';
+      if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) {
+        throw new Error('Header line ' + (i + 1) + ' is not "Name: value": ' + line);
+      }
+      (out[name] = out[name] || []).push(line.slice(colon + 1).trim());
+    });
+    return out;
+  }
+
+  async function openEditor() {
+    const d = state.detail;
+    if (!d || ui.edit.disabled) return;
+    ui.eError.hidden = true;
+    if (state.savedBody === null) {
+      try {
+        state.savedBody = await api('/api/events/' + d.id + '/body');
+      } catch (err) {
+        toast('Could not read the saved body: ' + err.message);
+        return;
+      }
+      if (state.detail !== d) return;
+    }
+    ui.editor.hidden = false;
+    resetEditor();
+    ui.eBody.focus();
+  }
+
+  function resetEditor() {
+    const d = state.detail;
+    if (!d) return;
+    ui.eHeaders.value = headerText(d.replayHeaders);
+    ui.eBody.value = typeof state.savedBody === 'string' ? state.savedBody : '';
+    ui.eError.hidden = true;
+    fitRows(ui.eHeaders, 2, 8);
+    fitRows(ui.eBody, 4, 18);
+  }
+
+  // fitRows sizes a text area to its text, within bounds: long lines
+  // wrap, so they count by how many rows they take.
+  function fitRows(area, least, most) {
+    const cols = Math.max(20, Math.floor(area.clientWidth / 7.5) || 100);
+    const rows = area.value.split('\n').reduce((n, line) => n + Math.max(1, Math.ceil(line.length / cols)), 0);
+    area.rows = Math.min(most, Math.max(least, rows));
+  }
+
+  function sendEdited() {
+    let headers;
+    try {
+      headers = parseHeaders(ui.eHeaders.value);
+    } catch (err) {
+      ui.eError.textContent = err.message;
+      ui.eError.hidden = false;
+      return;
+    }
+    ui.eError.hidden = true;
+    replay({ body: ui.eBody.value, headers });
+  }
+
+  // ---- wrapping ------------------------------------------------------------
+
+  function setWrap(on) {
+    ui.wrap.checked = on;
+    document.body.classList.toggle('wrap-lines', on);
+    try { localStorage.setItem(WRAP_KEY, on ? '1' : ''); } catch (_) { /* private mode */ }
+  }
+
   function showReplay(res) {
+    ui.result.scrollIntoView({ block: 'nearest' });
     ui.rTo.textContent = '→ ' + res.to;
     ui.rLatency.textContent = res.latencyMs.toFixed(res.latencyMs < 10 ? 1 : 0) + ' ms';
     if (res.error) {
@@ -618,7 +820,7 @@
     }
     ui.rStatus.textContent = res.statusText || String(res.status);
     ui.rStatus.dataset.class = String(res.status).charAt(0);
-    const names = Object.keys(res.headers || {}).sort();
+    const names = Object.keys(res.headers || {}).sort((a, b) => a.localeCompare(b));
     ui.rHeaders.replaceChildren(...headerRows(res.headers || {}, names));
     ui.rHeadersBox.hidden = names.length === 0;
     ui.rBody.textContent = res.body + (res.bodyTruncated ? '\n… (cut)' : '');
@@ -666,6 +868,7 @@
       case 'ArrowDown': case 'j': e.preventDefault(); move(1); break;
       case 'ArrowUp': case 'k': e.preventDefault(); move(-1); break;
       case 'r': e.preventDefault(); replay(); break;
+      case 'e': e.preventDefault(); openEditor(); break;
       case 'c': e.preventDefault(); copyCurl(); break;
       case '/': e.preventDefault(); ui.q.focus(); ui.q.select(); break;
       default:
@@ -676,6 +879,12 @@
   ui.q.addEventListener('input', () => { clearTimeout(filterTimer); filterTimer = setTimeout(loadFirst, 200); });
   ui.type.addEventListener('change', loadFirst);
   ui.invalid.addEventListener('change', loadFirst);
+  ui.status.addEventListener('change', loadFirst);
+  ui.edit.addEventListener('click', openEditor);
+  ui.editor.addEventListener('submit', (e) => { e.preventDefault(); sendEdited(); });
+  ui.eReset.addEventListener('click', resetEditor);
+  ui.eCancel.addEventListener('click', () => { ui.editor.hidden = true; });
+  ui.wrap.addEventListener('change', () => setWrap(ui.wrap.checked));
   ui.more.addEventListener('click', loadMore);
   ui.form.addEventListener('submit', (e) => { e.preventDefault(); replay(); });
   ui.copyCurl.addEventListener('click', copyCurl);
@@ -696,6 +905,9 @@
       state.info = {};
     }
     typeOptions();
+    let wrap = false;
+    try { wrap = localStorage.getItem(WRAP_KEY) === '1'; } catch (_) { /* private mode */ }
+    setWrap(wrap);
     ui.dir.textContent = state.info.dir || '';
     ui.dir.title = 'Events are saved in ' + (state.info.dir || '');
     let saved = '';

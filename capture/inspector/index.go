@@ -46,6 +46,9 @@ type eventSummary struct {
 	// Answer is the class of that answer: 2xx..5xx, or unreachable when
 	// the handler gave no whole answer (journal.Record.AnswerClass).
 	Answer string `json:"answer,omitempty"`
+	// Forwarded says the event went to a --forward-to handler, so Status
+	// is the handler's (or 502 for none).
+	Forwarded bool `json:"forwarded,omitempty"`
 	// AnswerText is, when the handler's answer was not a 2xx, its body
 	// reduced to a readable line, or why no answer came.
 	AnswerText string `json:"answerText,omitempty"`
@@ -62,7 +65,7 @@ func summaryOf(id int, r journal.Record) eventSummary {
 	return eventSummary{
 		ID: id, Seq: r.Seq, File: r.File, Received: r.Received, Method: r.Method, Path: r.Path,
 		EventID: r.EventID, Type: t, Size: r.Size, Valid: r.Valid, ProblemCount: len(r.Problems),
-		Status: r.Status, Answer: r.AnswerClass(), AnswerText: answerLine(r.Forward, rowAnswerWidth),
+		Status: r.Status, Answer: r.AnswerClass(), Forwarded: r.Forward != nil, AnswerText: answerLine(r.Forward, rowAnswerWidth),
 	}
 }
 

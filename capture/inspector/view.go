@@ -14,6 +14,7 @@ import (
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
 	"github.com/portant-hooks/portant-hooks/internal/display"
+	"github.com/portant-hooks/portant-hooks/internal/httpx"
 	"github.com/portant-hooks/portant-hooks/internal/journal"
 )
 
@@ -33,6 +34,9 @@ type eventDetail struct {
 	AnswerView *answerView `json:"answerView,omitempty"`
 	View       bodyView    `json:"view"`
 	ForwardTo  string      `json:"forwardTo,omitempty"` // the default replay target
+	// ReplayHeaders are the captured headers a replay sends
+	// (httpx.Replayable), for the page's replay with changes.
+	ReplayHeaders map[string][]string `json:"replayHeaders"`
 }
 
 // answerView is the answer the --forward-to handler gave, as the journal
@@ -112,6 +116,7 @@ func (in *Inspector) detail(id int, rec journal.Record) eventDetail {
 		Headers: rec.Headers, Problems: rec.Problems, Forward: rec.Forward, ForwardTo: in.cfg.ForwardTo,
 		AnswerView: answerOf(rec.Forward),
 	}
+	d.ReplayHeaders, _ = httpx.Replayable(rec.Headers)
 	if d.Headers == nil {
 		d.Headers = map[string][]string{}
 	}
