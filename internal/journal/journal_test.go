@@ -133,3 +133,46 @@ func TestAnswerClass(t *testing.T) {
 		}
 	}
 }
+
+// FuzzForwardBody: whatever a handler answers, the journal keeps it as a
+// line readers take, and gives back the bytes kept: all of them, or, when
+// the answer was cut, all but the start of a character cut in two.
+func FuzzForwardBody(f *testing.F) {
+	f.Add([]byte("<title>Error</title>"), false)
+	f.Add([]byte("caf\xc3"), true)
+	f.Add([]byte("\x1f\x8b\x08\x00"), true)
+	f.Add([]byte("\u2028\x00\"\\"), false)
+	f.Fuzz(func(t *testing.T, body []byte, truncated bool) {
+		var fw Forward
+		fw.SetBody(body, truncated)
+		line, err := encodeLine(&Record{Seq: 1, Forward: &fw})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []Record
+		for l := range Lines(bytes.NewReader(line)) {
+			r, ok := l.Record()
+			if !ok {
+				t.Fatalf("not a record: %q", line)
+			}
+			got = append(got, r)
+		}
+		back := got[0].Forward.BodyBytes()
+		want := body
+		if truncated {
+			want = trimPartialRune(body)
+		}
+		if len(want) == 0 {
+			want = nil
+		}
+		if len(back) == 0 {
+			back = nil
+		}
+		if !bytes.Equal(back, want) {
+			t.Fatalf("kept %q, read back %q", want, back)
+		}
+		if truncated && len(body)-len(want) > 3 {
+			t.Fatalf("dropped %d bytes of %q", len(body)-len(want), body)
+		}
+	})
+}
