@@ -200,20 +200,29 @@ func (r *renderer) event(rec *journal.Record, body []byte, isJSON bool) {
 	}
 	it := item{rec: new(journal.Record), json: isJSON}
 	*it.rec = *rec
-	if r.format == FormatSummary {
-		r.enqueue(it)
-		return
+	if r.format != FormatSummary {
+		it.body = body
 	}
-	n := int64(len(body))
+	// The body and the handler's answer wait in the queue: they count
+	// against its bytes.
+	n := it.held()
 	if r.bytes.Add(n) > r.maxBytes {
 		r.bytes.Add(-n)
 		r.stats.dropped.Add(1)
 		return
 	}
-	it.body = body
 	if !r.enqueue(it) {
 		r.bytes.Add(-n)
 	}
+}
+
+// held is the bytes an event's item keeps while it waits to be shown.
+func (it item) held() int64 {
+	n := int64(len(it.body))
+	if it.rec != nil && it.rec.Forward != nil {
+		n += int64(len(it.rec.Forward.Body))
+	}
+	return n
 }
 
 func (r *renderer) rejected(rej rejection) {
@@ -298,7 +307,7 @@ func (r *renderer) show(it item) {
 		default:
 			r.outSt.writeEvent(r.out, it.rec, it.body, it.json, r.loc)
 		}
-		r.bytes.Add(-int64(len(it.body)))
+		r.bytes.Add(-it.held())
 	case it.rej != nil:
 		_ = r.out.Flush()
 		io.WriteString(r.err, r.errSt.rejection(it.rej, r.loc))

@@ -184,3 +184,26 @@ func BenchmarkRenderEvent(b *testing.B) {
 		})
 	}
 }
+
+// The handler's answers wait for the terminal with their events, and
+// count against the bytes the queue may hold, in every format.
+func TestRenderQueueCountsTheAnswers(t *testing.T) {
+	for _, format := range []Format{FormatPretty, FormatSummary} {
+		var s stats
+		// No goroutine takes from the queue: what it holds stays counted.
+		r := &renderer{format: format, q: make(chan item, 100), maxBytes: 3 << 10, stats: &s}
+		rec := journal.Record{Seq: 1, Type: fixtures.Unknown, Status: 500, Forward: handlerAnswer(500, "text/plain", strings.Repeat("x", 1<<10))}
+		for range 5 {
+			r.event(&rec, nil, false)
+		}
+		if got, held := s.dropped.Load(), r.bytes.Load(); got != 2 || held != 3<<10 {
+			t.Errorf("%s: %d events not shown and %d bytes held, want 2 and 3 KiB (three answers of 1 KiB fill it)", format, got, held)
+		}
+		for len(r.q) > 0 {
+			r.bytes.Add(-(<-r.q).held())
+		}
+		if got := r.bytes.Load(); got != 0 {
+			t.Errorf("%s: %d bytes still counted once all is taken", format, got)
+		}
+	}
+}
