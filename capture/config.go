@@ -43,10 +43,12 @@ const (
 	DefaultMaxBody           = 10 << 20
 	DefaultReadHeaderTimeout = 10 * time.Second
 	DefaultReadTimeout       = time.Minute
+	DefaultBodyTimeout       = 20 * time.Second
 	DefaultIdleTimeout       = 2 * time.Minute
 	DefaultMaxHeaderBytes    = 64 << 10
 	DefaultForwardTimeout    = 30 * time.Second
 	DefaultShutdownTimeout   = 10 * time.Second
+	DefaultFlushTimeout      = 2 * time.Second
 	DefaultRenderQueue       = 1024
 	DefaultRenderQueueBytes  = 64 << 20
 	// DefaultMaxInFlight is the least MaxInFlight defaults to: with
@@ -109,11 +111,20 @@ type Config struct {
 
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
-	IdleTimeout       time.Duration
-	MaxHeaderBytes    int
+	// BodyTimeout bounds how long a request's body may take to arrive once
+	// its headers have (408 after it): a sender trickling bytes holds a
+	// connection and its room in MaxInFlight for no longer than that.
+	BodyTimeout    time.Duration
+	IdleTimeout    time.Duration
+	MaxHeaderBytes int
 	// ShutdownTimeout bounds how long requests in flight may take to
 	// finish once ctx is done; the ones still running are then cut off.
 	ShutdownTimeout time.Duration
+	// FlushTimeout bounds how long the terminal may take to show what is
+	// queued, and then the summary, once requests are done: a terminal
+	// that does not read (a paused pager, Ctrl-S) must not keep the
+	// listener from stopping.
+	FlushTimeout time.Duration
 }
 
 // BannerLine is one "Label  value" line of the start-up banner.
@@ -159,6 +170,9 @@ func (c *Config) setDefaults() {
 	if c.ReadTimeout <= 0 {
 		c.ReadTimeout = DefaultReadTimeout
 	}
+	if c.BodyTimeout <= 0 {
+		c.BodyTimeout = DefaultBodyTimeout
+	}
 	if c.IdleTimeout <= 0 {
 		c.IdleTimeout = DefaultIdleTimeout
 	}
@@ -167,6 +181,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if c.FlushTimeout <= 0 {
+		c.FlushTimeout = DefaultFlushTimeout
 	}
 }
 

@@ -82,10 +82,10 @@ func TestRenderGolden(t *testing.T) {
 			r := newRenderer(Config{Format: tt.format, Out: &out, Err: &errOut, Color: tt.color, ColorErr: tt.color, RenderQueue: 100, Dir: "events"}, &s)
 			r.loc = time.UTC
 			for _, g := range goldenRecords(t) {
-				r.event(&g.rec, g.body, g.isJSON)
+				r.event(&g.rec, g.body, g.isJSON, "")
 			}
 			r.rejected(rejection{Time: time.Date(2026, 11, 30, 22, 46, 0, 0, time.UTC), Status: 401, Method: "POST", Path: "/\x1b[31m", Remote: "10.0.0.1:1", Why: "missing or wrong token"})
-			r.close()
+			r.close(time.Minute)
 			golden.Check(t, filepath.Join("testdata", "render-"+tt.name+".golden"), []byte(out.String()+"--- stderr ---\n"+errOut.String()), *update)
 			if !tt.color && strings.Contains(out.String()+errOut.String(), "\x1b") {
 				t.Error("an escape sequence reached a colourless terminal")
@@ -96,7 +96,7 @@ func TestRenderGolden(t *testing.T) {
 
 func TestRenderJSONLinesAreJSON(t *testing.T) {
 	for _, g := range goldenRecords(t) {
-		line := jsonLine(&g.rec, g.body, g.isJSON)
+		line := jsonLine(&g.rec, g.body, g.isJSON, false)
 		if !bytes.HasSuffix(line, []byte("\n")) || bytes.Count(line, []byte("\n")) != 1 {
 			t.Errorf("not one line: %q", line)
 		}
@@ -155,7 +155,7 @@ func BenchmarkRenderEvent(b *testing.B) {
 			var out bytes.Buffer
 			for b.Loop() {
 				out.Reset()
-				st.writeEvent(&out, &g.rec, g.body, g.isJSON, time.UTC)
+				st.writeEvent(&out, &g.rec, g.body, g.isJSON, "", time.UTC)
 			}
 		})
 	}

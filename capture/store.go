@@ -31,17 +31,23 @@ type Store struct {
 	fsync     bool
 	journal   *journal.Writer
 	noUnnamed atomic.Bool // the directory cannot take O_TMPFILE files
+	notify    atomic.Pointer[func(string)]
 }
 
 // OpenStore creates dir if needed, opens its journal for appending (see
-// journal.OpenWriter), and removes temporary files that a crashed run left
-// behind. With fsync every body, the directory entry and the journal line
+// journal.OpenWriter: it takes the directory's lock, so a second listener
+// on dir is refused with a *journal.LockedError), and removes temporary
+// files that a crashed run left behind. A directory removed while the store
+// runs is made again, and the journal started anew in it (see SetNotify). With fsync every body, the directory entry and the journal line
 // are on disk before Save and Append return.
 func OpenStore(dir string, fsync bool) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create directory %s: %w", dir, unwrapPath(err))
 	}
 	j, err := journal.OpenWriter(dir, fsync)
+	if le := (*journal.LockedError)(nil); errors.As(err, &le) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open the journal %s: %w", journal.Path(dir), unwrapPath(err))
 	}
@@ -53,8 +59,16 @@ func OpenStore(dir string, fsync bool) (*Store, error) {
 // Dir is the directory the store writes to.
 func (s *Store) Dir() string { return s.dir }
 
-// LastSeq is the highest seq in the journal when the store was opened, 0
-// for a new one: a listener on the same directory carries on from there.
+// SetNotify sets where the store says that its directory or journal
+// vanished and was made again: the listener shows it as a warning.
+func (s *Store) SetNotify(f func(msg string)) {
+	s.notify.Store(&f)
+	s.journal.SetNotify(f)
+}
+
+// LastSeq is the highest seq in use when the store was opened, in the
+// journal or in the names of saved bodies, 0 for a new directory: a
+// listener on the same directory carries on from there.
 func (s *Store) LastSeq() uint64 { return s.journal.LastSeq() }
 
 func (s *Store) removeStaleTemps() {
@@ -80,15 +94,49 @@ func (s *Store) Save(name string, body []byte) error {
 		return fmt.Errorf("save: %q is not a plain file name", name)
 	}
 	final := filepath.Join(s.dir, name)
-	err := s.saveUnnamed(final, body)
-	if errors.Is(err, errNoUnnamed) {
-		err = s.saveRenamed(final, body)
+	err := s.save(final, body)
+	if errors.Is(err, fs.ErrNotExist) && s.remake() {
+		err = s.save(final, body)
 	}
 	if err != nil {
 		return fmt.Errorf("save %s: %w", final, unwrapPath(err))
 	}
 	if s.fsync {
 		return s.syncDir()
+	}
+	return nil
+}
+
+func (s *Store) save(final string, body []byte) error {
+	err := s.saveUnnamed(final, body)
+	if errors.Is(err, errNoUnnamed) {
+		err = s.saveRenamed(final, body)
+	}
+	return err
+}
+
+// remake makes the store's directory again when it is gone (rm -r while
+// listening), and says so; it reports whether it did.
+func (s *Store) remake() bool {
+	if _, err := os.Stat(s.dir); !errors.Is(err, fs.ErrNotExist) {
+		return false
+	}
+	if err := os.MkdirAll(s.dir, 0o755); err != nil {
+		return false
+	}
+	if f := s.notify.Load(); f != nil {
+		(*f)("the directory " + s.dir + " was removed while listening: made it again, and saving into it from this event on (the events saved before are gone with it)")
+	}
+	return true
+}
+
+// Remove removes a body Save wrote, for an event that could not be kept.
+func (s *Store) Remove(name string) error {
+	if name == "" || name != filepath.Base(name) || strings.HasPrefix(name, ".") {
+		return fmt.Errorf("remove: %q is not a plain file name", name)
+	}
+	if err := os.Remove(filepath.Join(s.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove %s: %w", filepath.Join(s.dir, name), unwrapPath(err))
 	}
 	return nil
 }
