@@ -18,9 +18,9 @@ import (
 // 20 KB body was indented into 200 MB; a body of 10,000 lines filled the
 // scrollback. The file always has the body whole.
 const (
-	maxBodyLines = 40   // then "… N more lines in FILE"
-	maxFoldDepth = 16   // containers nested deeper are folded into one string
-	maxShownStr  = 1024 // bytes of a string shown; the rest is folded
+	maxBodyLines = 40  // then "… N more lines in FILE"
+	maxFoldDepth = 16  // containers nested deeper are folded into one string
+	maxShownStr  = 256 // bytes of a string shown; the rest is folded
 )
 
 // writeBody shows JSON pretty-printed and coloured; anything else as text
