@@ -82,6 +82,7 @@ func NewRootCmd(f *Factory) *cobra.Command {
 
   listen     capture the events Portant sends, show them, save them as fixtures
   send       send saved or synthetic events to your handler
+  check      find the bugs in your handler: the cases real delivery sends
   validate   check fixture files against the event schema (for CI)`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -121,6 +122,7 @@ func NewRootCmd(f *Factory) *cobra.Command {
 		newSchemaCmd(f),
 		newGenerateCmd(f),
 		newSendCmd(f),
+		newCheckCmd(f),
 		newScrubCmd(f),
 		newVersionCmd(f),
 		newCompletionCmd(f),

@@ -46,6 +46,7 @@ func TestScripts(t *testing.T) {
 			"cmpglob":    cmdCmpGlob,
 			"portof":     cmdPortOf,
 			"sink":       cmdSink,
+			"handler":    cmdHandler,
 			"signal":     cmdSignal,
 		},
 	})

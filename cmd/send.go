@@ -24,6 +24,9 @@ type sendOptions struct {
 	seed        uint64
 	seedSet     bool
 	casing      string
+	workflow    string
+	items       int
+	itemsSet    bool
 	sets        []string
 	newID       bool
 	repeatEach  int
@@ -54,7 +57,9 @@ func newSendCmd(f *Factory) *cobra.Command {
 		Long: `Send events to your webhook handler: files, directories (every *.json, in
 name order, so a listen capture directory replays in arrival order), globs,
 "-" for standard input (one event, or NDJSON); or synthetic events of a type,
-or all four, with --type.
+or all four, with --type; or with --workflow and --items, the events a
+workflow with those blocks sends for each source item, in order, sharing
+documents and recipients as Portant does.
 
 Saved files are sent byte for byte unless you ask for a change: --set
 PATH=VALUE (gjson path; VALUE is JSON if it parses, else a string), --new-id
@@ -70,6 +75,7 @@ The target and headers can live in the config file (send.to, send.header) or
 the environment (PORTANT_HOOKS_SEND_TO).`,
 		Example: `  portant-hooks send portant-events/ --to localhost:3000/webhooks/portant
   portant-hooks send --type all --count 25 -c 8 --to http://localhost:3000/hook
+  portant-hooks send --workflow docs,email,signature --items 20 -c 4 --to $URL
   portant-hooks send fixtures/signed.json --repeat-each 3 --shuffle --to $URL
   portant-hooks send capture.json --set data.recipients.0.status=DECLINED --to $URL
   portant-hooks send portant-events/ --with-headers -H 'X-Portant-Hooks-Token: s3cret' --to $URL
@@ -78,6 +84,7 @@ the environment (PORTANT_HOOKS_SEND_TO).`,
 		Args: argsUsage(cobra.ArbitraryArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.seedSet = cmd.Flags().Changed("seed")
+			opts.itemsSet = cmd.Flags().Changed("items")
 			return sendRun(cmd.Context(), f, opts, args)
 		},
 	}
@@ -87,7 +94,9 @@ the environment (PORTANT_HOOKS_SEND_TO).`,
 	fl.StringVar(&opts.typ, "type", "", "send synthetic events of this type (or several, comma-separated, or all)")
 	fl.IntVarP(&opts.count, "count", "n", 1, "events per type with --type; times over the saved events otherwise")
 	fl.Uint64Var(&opts.seed, "seed", 0, "random seed for synthetic events, --new-id and --shuffle (default: random)")
-	fl.StringVar(&opts.casing, "casing", "", "key spelling of synthetic events: camel or snake (default: as the vendor's examples)")
+	fl.StringVar(&opts.casing, "casing", "", "key spelling of synthetic events: camel, snake, or mixed for one picked per event (default: as the vendor's examples)")
+	fl.StringVar(&opts.workflow, "workflow", "", "send the events of a workflow with these blocks, in order: docs, email, signature (comma-separated)")
+	fl.IntVar(&opts.items, "items", 1, "with --workflow: source items, each sending the workflow's events in order (items interleave under -c)")
 	fl.StringArrayVar(&opts.sets, "set", nil, "change a field before sending: PATH=VALUE (repeatable)")
 	fl.BoolVar(&opts.newID, "new-id", false, "give every event a fresh eventId (to get past a handler's deduplication)")
 	fl.IntVar(&opts.repeatEach, "repeat-each", 1, "send every event N times in a row with the same eventId")
@@ -101,7 +110,8 @@ the environment (PORTANT_HOOKS_SEND_TO).`,
 	fl.BoolVar(&opts.json, "json", false, "print one NDJSON result per event on stdout, nothing else")
 	fl.BoolVar(&opts.dryRun, "dry-run", false, "print the requests that would be sent, send nothing")
 	_ = cmd.RegisterFlagCompletionFunc("type", completeTypes(true, true))
-	_ = cmd.RegisterFlagCompletionFunc("casing", completeWords("camel", "snake"))
+	_ = cmd.RegisterFlagCompletionFunc("casing", completeWords(fixtures.CasingNames...))
+	_ = cmd.RegisterFlagCompletionFunc("workflow", completeBlocks)
 	return cmd
 }
 
@@ -151,8 +161,22 @@ func sendRun(ctx context.Context, f *Factory, opts sendOptions, args []string) e
 	if err != nil {
 		return flagErrorf("--casing: %v", err)
 	}
-	if len(args) == 0 && len(types) == 0 {
-		return flagErrorf("nothing to send: name files, directories or globs, - for standard input, or --type TYPE|all for synthetic events")
+	if !opts.seedSet {
+		opts.seed = rand.Uint64()
+	}
+	var workflow *replay.Workflow
+	switch {
+	case opts.workflow != "":
+		wf, err := parseWorkflow(opts.workflow, opts.items, opts.seed, casing)
+		if err != nil {
+			return err
+		}
+		workflow = &replay.Workflow{Workflow: wf, Set: sets, Lanes: opts.concurrency}
+	case opts.itemsSet:
+		return flagErrorf("--items needs --workflow")
+	}
+	if len(args) == 0 && len(types) == 0 && workflow == nil {
+		return flagErrorf("nothing to send: name files, directories or globs, - for standard input, --type TYPE|all for synthetic events, or --workflow docs,email,signature")
 	}
 	if opts.to == "" {
 		return flagErrorf("no target: pass --to URL, like --to http://localhost:3000/webhook (or set send.to in portant-hooks.yaml)")
@@ -166,9 +190,6 @@ func sendRun(ctx context.Context, f *Factory, opts sendOptions, args []string) e
 	)
 	if err != nil {
 		return flagErrorf("--to: %v", err)
-	}
-	if !opts.seedSet {
-		opts.seed = rand.Uint64()
 	}
 
 	validator, err := fixtures.NewValidator(fixtures.Options{})
@@ -218,9 +239,21 @@ func sendRun(ctx context.Context, f *Factory, opts sendOptions, args []string) e
 			w.invalid("synthetic "+string(t)+" (after --set)", problems[t])
 		}
 	}
+	if workflow != nil {
+		problems, err := workflow.Check(validator)
+		if err != nil {
+			return inputErrorf("%v; nothing was sent", err)
+		}
+		for _, t := range workflow.Types() {
+			w.invalid("workflow "+string(t)+" (after --set)", problems[t])
+		}
+	}
 	w.done()
 	if len(types) > 0 {
 		sources = append(sources, replay.Synthetic{Types: types, Count: opts.count, Seed: opts.seed, Casing: casing, Set: sets})
+	}
+	if workflow != nil {
+		sources = append(sources, *workflow)
 	}
 	plan := replay.Plan{RepeatEach: opts.repeatEach, NewID: opts.newID, Shuffle: opts.shuffle, Seed: opts.seed}
 	events := plan.Events(sources...)
@@ -237,7 +270,7 @@ func sendRun(ctx context.Context, f *Factory, opts sendOptions, args []string) e
 		Out: f.IO.Out, JSON: opts.json, Live: f.IO.OutTTY, Err: f.IO.Err,
 		OutStyles: resultStyles(f.IO.ColorOut()), ErrStyles: resultStyles(f.IO.ColorErr()),
 	})
-	seeded := len(types) > 0 || opts.newID || opts.shuffle
+	seeded := len(types) > 0 || workflow != nil || opts.newID || opts.shuffle
 	if seeded && !opts.seedSet && stats.Sent > 0 {
 		fmt.Fprintf(f.IO.Err, "  seed %d (--seed %d sends the same events in the same order again)\n", opts.seed, opts.seed)
 	}

@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -89,7 +88,7 @@ func cmdSink(ts *testscript.TestScript, neg bool, args []string) {
 		mu sync.Mutex
 		n  int
 	)
-	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	serveInScript(ts, ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		if hangup {
 			if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
@@ -131,13 +130,7 @@ func cmdSink(ts *testscript.TestScript, neg bool, args []string) {
 		if status >= 300 {
 			fmt.Fprintf(w, `{"error":"scripted %d"}`, status)
 		}
-	})}
-	go srv.Serve(ln) //nolint:errcheck // ends with the script
-	ts.Defer(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	})
+	}))
 	ts.Setenv(args[0], url)
 	ts.Setenv(args[0]+"_ADDR", ln.Addr().String())
 }

@@ -5,6 +5,8 @@
 //
 // It is a plain library, like vegeta's: cmd turns flags into a Plan, a
 // Sender built around the caller's *http.Client, and a loop over Results.
+// Check runs the check suite (CheckSuite) through the same Sender, and
+// Traits say what the failures of either share.
 package replay
 
 import (
@@ -29,6 +31,10 @@ type Event struct {
 	// Problems are the places where Body breaks the schema; such an event
 	// is sent anyway (testing a handler's error path is a reason to send).
 	Problems []fixtures.Problem
+	// Item is the 1-based source item of a workflow run the event belongs
+	// to, 0 outside one: a workflow sends one item's events one after the
+	// other, whatever the concurrency.
+	Item int
 }
 
 // newEvent labels a body with its id and type.

@@ -183,11 +183,16 @@ type Stats struct {
 	Failures  map[string]int
 	latencies []time.Duration // of events that got an answer
 	sorted    bool
+	// traits tells what the failures share, over the events sent so far.
+	traits       Tally
+	seq          Sequence
+	traitsCapped bool // some results' traits were not read (maxTraitReads)
 }
 
 // Add counts one result.
 func (s *Stats) Add(r Result) {
 	s.Sent++
+	s.addTraits(r)
 	if r.Retries() > 0 {
 		s.Retried++
 	}
@@ -264,6 +269,11 @@ func writeSummary(w io.Writer, s *Stats, target string, elapsed time.Duration, s
 		b = appendLatency(b, s.Percentile(95))
 		b = append(b, "  p99 "...)
 		b = appendLatency(b, s.Percentile(99))
+		b = append(b, '\n')
+	}
+	if line := s.failuresLine(); line != "" {
+		b = append(b, "  "...)
+		b = append(b, line...)
 		b = append(b, '\n')
 	}
 	_, err := w.Write(b)

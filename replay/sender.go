@@ -159,14 +159,17 @@ type job struct {
 // Send delivers the events and streams a Result for each on the channel
 // it returns, in the order they complete; the channel is closed when all
 // are done or ctx is cancelled (events not yet started are then not sent).
+// The events of one workflow item (Event.Item) go one after the other.
 func (s *Sender) Send(ctx context.Context, events iter.Seq[Event]) <-chan Result {
 	jobs := make(chan job, s.concurrency)
 	results := make(chan Result, 4*s.concurrency+64)
+	var order turns // a workflow item's events one after the other
 	go func() {
 		defer close(jobs)
 		seq := 0
 		for ev := range events {
 			seq++
+			order.dispatched(job{seq, ev})
 			select {
 			case jobs <- job{seq, ev}:
 			case <-ctx.Done():
@@ -182,7 +185,7 @@ func (s *Sender) Send(ctx context.Context, events iter.Seq[Event]) <-chan Result
 				if ctx.Err() != nil {
 					continue // drain: the dispatcher may be mid-send
 				}
-				results <- s.deliver(ctx, j)
+				results <- order.deliver(ctx, j, s.deliver)
 			}
 		}()
 	}

@@ -1,7 +1,6 @@
 package replay
 
 import (
-	"fmt"
 	"iter"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
@@ -48,23 +47,5 @@ func (s Synthetic) batch(count int) fixtures.Batch {
 // sent, and one that breaks the schema is a warning. The changes apply to
 // every event alike, so the first of each type stands for the rest.
 func (s Synthetic) Check(v *fixtures.Validator) (problems map[fixtures.EventType][]fixtures.Problem, err error) {
-	if len(s.Set) == 0 {
-		return nil, nil
-	}
-	for t, body := range s.batch(1).Events() {
-		body, err := applySets(body, s.Set)
-		if err != nil {
-			return nil, fmt.Errorf("synthetic %s: %w", t, err)
-		}
-		if v == nil {
-			continue
-		}
-		if r := v.Validate(body); !r.Valid() {
-			if problems == nil {
-				problems = map[fixtures.EventType][]fixtures.Problem{}
-			}
-			problems[t] = r.Problems
-		}
-	}
-	return problems, nil
+	return checkSets(s.batch(1).Events(), s.Set, v)
 }
