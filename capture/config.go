@@ -90,6 +90,11 @@ type Config struct {
 	// and answered with its answer.
 	ForwardTo      string
 	ForwardTimeout time.Duration // for one forwarded request
+	// Own collects the program's own addresses (this listener's, and the
+	// inspector's when the caller adds it): forwarding never connects to
+	// them, so an event cannot be forwarded round to itself. Nil: one of
+	// its own.
+	Own *httpx.Own
 
 	Format      Format
 	Out         io.Writer // events (the data)

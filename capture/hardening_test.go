@@ -588,3 +588,26 @@ func TestAttackTokenGuessingIsLimitedAndSummarised(t *testing.T) {
 }
 
 func sha(b []byte) [32]byte { return sha256.Sum256(b) }
+
+// 7. Forwarding to the listener's own address would forward each event to
+// itself without end. Now the forwarder refuses to connect there: 502.
+func TestForwardingToTheListenersOwnAddressIsRefused(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	run := startListen(t, Config{Listener: ln, ForwardTo: "localhost:" + port + "/hook", ForwardTimeout: 5 * time.Second})
+	start := time.Now()
+	a := send(t, http.MethodPost, run.url, fixtures.Example(fixtures.EmailsCreated), nil)
+	if a.status != http.StatusBadGateway || !strings.Contains(a.body, "own address") {
+		t.Errorf("forwarded to itself: %d %q, want 502 saying it is its own address", a.status, a.body)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %s", d)
+	}
+	run.stop(t)
+	if n := len(readJournal(t, run.dir)); n != 1 {
+		t.Errorf("%d events journalled, want the one sent", n)
+	}
+}

@@ -66,6 +66,7 @@ func Serve(ctx context.Context, cfg Config) error {
 			return &StartError{fmt.Errorf("listen on %s: %v", addr, unwrapNet(err))}
 		}
 	}
+	s.cfg.Own.Add(ln.Addr())
 	// The store opens once the address is ours, so a failed start leaves
 	// no directory behind.
 	if !cfg.NoSave {
@@ -111,8 +112,11 @@ func newServer(cfg Config) (*server, error) {
 		}
 		s.validator = v
 	}
+	if s.cfg.Own == nil {
+		s.cfg.Own = &httpx.Own{}
+	}
 	if cfg.ForwardTo != "" {
-		client := httpx.NewClient(httpx.ClientOptions{Timeout: cfg.ForwardTimeout, Connections: forwardConnections})
+		client := httpx.NewClient(httpx.ClientOptions{Timeout: cfg.ForwardTimeout, Connections: forwardConnections, NotTo: s.cfg.Own})
 		f, err := newForwarder(cfg.ForwardTo, client)
 		if err != nil {
 			return nil, err

@@ -111,6 +111,7 @@ func listenRun(cmd *cobra.Command, f *Factory, opts listenOptions) error {
 	if err != nil {
 		return err
 	}
+	cfg.Own = &httpx.Own{} // neither forwards nor replays go to the listener or the inspector
 	stopInspector, err := startInspector(cmd, opts, &cfg)
 	if err != nil {
 		return err
@@ -221,13 +222,14 @@ func startInspector(cmd *cobra.Command, opts listenOptions, cfg *capture.Config)
 		Dir:       opts.dir,
 		Hub:       hub,
 		ForwardTo: opts.forwardTo,
-		Client:    httpx.NewClient(httpx.ClientOptions{Timeout: opts.forwardTimeout}),
+		Client:    httpx.NewClient(httpx.ClientOptions{Timeout: opts.forwardTimeout, NotTo: cfg.Own}),
 		Version:   Version(),
 	})
 	if err != nil {
 		ln.Close()
 		return nil, err
 	}
+	cfg.Own.Add(ln.Addr())
 	url := capture.InspectorURL(ln)
 	cfg.Hub = hub
 	cfg.Banner = append(cfg.Banner, capture.BannerLine{Label: "Inspector", Value: url + note})
