@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
 )
 
 // openFDs counts this process's open file descriptors, -1 where /proc is
