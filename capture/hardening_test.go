@@ -611,3 +611,30 @@ func TestForwardingToTheListenersOwnAddressIsRefused(t *testing.T) {
 		t.Errorf("%d events journalled, want the one sent", n)
 	}
 }
+
+// 10. --format json passed C1 controls (U+009B is CSI) and bidi overrides
+// raw, from both JSON and non-JSON bodies and from headers.
+func TestFormatJSONEscapesEveryControlCharacter(t *testing.T) {
+	run := startListen(t, Config{Format: FormatJSON})
+	hostile := "\u009b2J\u202eevil\u2066\u0085"
+	send(t, http.MethodPost, run.url, withExtra(`"`+hostile+`"`), map[string]string{"X-Note": hostile})
+	send(t, http.MethodPost, run.url, []byte("not json "+hostile), nil)
+	run.stop(t)
+	out := run.out.String()
+	if strings.Count(out, "\n") != 2 {
+		t.Fatalf("want 2 lines:\n%s", out)
+	}
+	for _, raw := range []string{"\u009b", "\u202e", "\u2066", "\u0085"} {
+		if strings.Contains(out, raw) {
+			t.Errorf("--format json carries %q raw", raw)
+		}
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if !fixtures.Peek([]byte(line)).JSON {
+			t.Errorf("not JSON: %s", line)
+		}
+	}
+	if !strings.Contains(out, `\u009b2J\u202eevil`) {
+		t.Errorf("the text is not kept, escaped:\n%s", out)
+	}
+}
