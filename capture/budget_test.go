@@ -275,7 +275,7 @@ func TestServeRefusesAnInFlightLimitBelowTheBodyLimit(t *testing.T) {
 	}
 	cfg = Config{}
 	cfg.setDefaults()
-	if cfg.MaxInFlight != DefaultMaxInFlight {
-		t.Errorf("default in-flight limit: %d, want %d", cfg.MaxInFlight, DefaultMaxInFlight)
+	if cfg.MaxInFlight != defaultMaxInFlight {
+		t.Errorf("default in-flight limit: %d, want %d", cfg.MaxInFlight, defaultMaxInFlight)
 	}
 }

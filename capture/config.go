@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/portant-hooks/portant-hooks/fixtures"
 	"github.com/portant-hooks/portant-hooks/internal/httpx"
 )
 
@@ -36,25 +35,29 @@ func ParseFormat(s string) (Format, error) {
 	return f, nil
 }
 
-// Defaults of the Config fields that have one.
+// Defaults of the Config fields listen's flags show.
 const (
-	DefaultHost              = "127.0.0.1"
-	DefaultPort              = 7678
-	DefaultMaxBody           = 10 << 20
-	DefaultReadHeaderTimeout = 10 * time.Second
-	DefaultReadTimeout       = time.Minute
-	DefaultBodyTimeout       = 20 * time.Second
-	DefaultIdleTimeout       = 2 * time.Minute
-	DefaultMaxHeaderBytes    = 64 << 10
-	DefaultForwardTimeout    = 30 * time.Second
-	DefaultShutdownTimeout   = 10 * time.Second
-	DefaultFlushTimeout      = 2 * time.Second
-	DefaultRenderQueue       = 1024
-	DefaultRenderQueueBytes  = 64 << 20
-	// DefaultMaxInFlight is the least MaxInFlight defaults to: with
+	DefaultHost           = "127.0.0.1"
+	DefaultPort           = 7678
+	DefaultForwardTimeout = 30 * time.Second
+)
+
+// Defaults of the other Config fields, as their comments say.
+const (
+	defaultMaxBody           = 10 << 20
+	defaultReadHeaderTimeout = 10 * time.Second
+	defaultReadTimeout       = time.Minute
+	defaultBodyTimeout       = 20 * time.Second
+	defaultIdleTimeout       = 2 * time.Minute
+	defaultMaxHeaderBytes    = 64 << 10
+	defaultShutdownTimeout   = 10 * time.Second
+	defaultFlushTimeout      = 2 * time.Second
+	defaultRenderQueue       = 1024
+	defaultRenderQueueBytes  = 64 << 20
+	// defaultMaxInFlight is the least MaxInFlight defaults to: with
 	// 16 MaxBody when that is larger.
-	DefaultMaxInFlight  = 256 << 20
-	DefaultInFlightWait = time.Second
+	defaultMaxInFlight  = 256 << 20
+	defaultInFlightWait = time.Second
 )
 
 // Config is everything Serve needs. The zero value of a field means its
@@ -70,14 +73,14 @@ type Config struct {
 	NoSave      bool   // only watch: save nothing, write no journal
 	Fsync       bool   // sync every body and journal line to disk before answering
 	KeepSecrets bool   // keep Authorization, Cookie, token... in the journal
-	MaxBody     int64  // bodies above it get 413 and are not saved
+	MaxBody     int64  // bodies above it get 413 and are not saved; default 10 MiB
 	// MaxInFlight bounds the body bytes that the requests being read and
 	// answered hold at once; a request that finds no room for its body
 	// within InFlightWait gets 503 with Retry-After, and is counted, not
-	// saved. Default: DefaultMaxInFlight or 16 MaxBody, whichever is
-	// larger. It must be at least MaxBody.
+	// saved. Default: 256 MiB or 16 MaxBody, whichever is larger. It must
+	// be at least MaxBody.
 	MaxInFlight  int64
-	InFlightWait time.Duration
+	InFlightWait time.Duration // default 1s
 
 	Token string // when set, requests need ?token=Token or TokenHeader: Token
 
@@ -101,12 +104,12 @@ type Config struct {
 	Err         io.Writer // banner, warnings, rejected requests, summary
 	Color       bool      // Out takes colour
 	ColorErr    bool      // Err takes colour
-	RenderQueue int       // events waiting for the terminal before new ones are dropped from view
+	RenderQueue int       // events waiting for the terminal before new ones are dropped from view; default 1024
 
-	// Validator checks each body; default: the built-in default schema.
-	Validator *fixtures.Validator
-	// Hub, when set, gets every Record once it is saved and answered.
-	Hub *Hub
+	// OnSave, when set, is called after each event is saved, journalled and
+	// answered (with NoSave, once it is answered), on the request's
+	// goroutine: it must return at once. The inspector's Notify is one.
+	OnSave func()
 	// Banner adds lines to the start-up banner, after the built-in ones
 	// (say, where the inspector is).
 	Banner []BannerLine
@@ -114,21 +117,25 @@ type Config struct {
 	// to send events to. An error stops Serve.
 	OnReady func(url string) error
 
+	// The server's limits, as in http.Server; defaults 10s, 1 min, 2 min
+	// and 64 KiB.
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
 	// BodyTimeout bounds how long a request's body may take to arrive once
 	// its headers have (408 after it): a sender trickling bytes holds a
 	// connection and its room in MaxInFlight for no longer than that.
+	// Default 20s.
 	BodyTimeout    time.Duration
 	IdleTimeout    time.Duration
 	MaxHeaderBytes int
 	// ShutdownTimeout bounds how long requests in flight may take to
 	// finish once ctx is done; the ones still running are then cut off.
+	// Default 10s.
 	ShutdownTimeout time.Duration
 	// FlushTimeout bounds how long the terminal may take to show what is
 	// queued, and then the summary, once requests are done: a terminal
 	// that does not read (a paused pager, Ctrl-S) must not keep the
-	// listener from stopping.
+	// listener from stopping. Default 2s.
 	FlushTimeout time.Duration
 }
 
@@ -143,13 +150,13 @@ func (c *Config) setDefaults() {
 		c.Path = "/"
 	}
 	if c.MaxBody <= 0 {
-		c.MaxBody = DefaultMaxBody
+		c.MaxBody = defaultMaxBody
 	}
 	if c.MaxInFlight <= 0 {
-		c.MaxInFlight = max(DefaultMaxInFlight, 16*c.MaxBody)
+		c.MaxInFlight = max(defaultMaxInFlight, 16*c.MaxBody)
 	}
 	if c.InFlightWait <= 0 {
-		c.InFlightWait = DefaultInFlightWait
+		c.InFlightWait = defaultInFlightWait
 	}
 	if c.Status == 0 {
 		c.Status = http.StatusOK
@@ -167,75 +174,67 @@ func (c *Config) setDefaults() {
 		c.Err = io.Discard
 	}
 	if c.RenderQueue <= 0 {
-		c.RenderQueue = DefaultRenderQueue
+		c.RenderQueue = defaultRenderQueue
 	}
 	if c.ReadHeaderTimeout <= 0 {
-		c.ReadHeaderTimeout = DefaultReadHeaderTimeout
+		c.ReadHeaderTimeout = defaultReadHeaderTimeout
 	}
 	if c.ReadTimeout <= 0 {
-		c.ReadTimeout = DefaultReadTimeout
+		c.ReadTimeout = defaultReadTimeout
 	}
 	if c.BodyTimeout <= 0 {
-		c.BodyTimeout = DefaultBodyTimeout
+		c.BodyTimeout = defaultBodyTimeout
 	}
 	if c.IdleTimeout <= 0 {
-		c.IdleTimeout = DefaultIdleTimeout
+		c.IdleTimeout = defaultIdleTimeout
 	}
 	if c.MaxHeaderBytes <= 0 {
-		c.MaxHeaderBytes = DefaultMaxHeaderBytes
+		c.MaxHeaderBytes = defaultMaxHeaderBytes
 	}
 	if c.ShutdownTimeout <= 0 {
-		c.ShutdownTimeout = DefaultShutdownTimeout
+		c.ShutdownTimeout = defaultShutdownTimeout
 	}
 	if c.FlushTimeout <= 0 {
-		c.FlushTimeout = DefaultFlushTimeout
+		c.FlushTimeout = defaultFlushTimeout
 	}
 }
 
-// ConfigError is a Config that cannot work. Its message names the setting
-// as listen's flag does (--status, --forward-to, ...), and says what would.
-type ConfigError struct{ msg string }
-
-func (e *ConfigError) Error() string { return e.msg }
-
-func configErrorf(format string, args ...any) error {
-	return &ConfigError{fmt.Sprintf(format, args...)}
-}
-
-// Check reports a Config that cannot work, as a *ConfigError, before
-// anything starts; zero fields stand for their defaults. Serve checks its
-// Config too; listen calls Check first to show a usage error.
+// Check reports a Config that cannot work before anything starts; zero
+// fields stand for their defaults. Its messages name the setting as
+// listen's flag does (--status, --forward-to, ...) and say what would work.
+// Serve checks its Config too; listen calls Check first to show a usage
+// error.
 func (c Config) Check() error {
 	if c.ForwardTimeout < 0 {
-		return configErrorf("--forward-timeout %s is negative", c.ForwardTimeout)
+		return fmt.Errorf("--forward-timeout %s is negative", c.ForwardTimeout)
 	}
 	c.setDefaults()
 	if _, err := ParseFormat(string(c.Format)); err != nil {
-		return configErrorf("--format: %v", err)
+		return fmt.Errorf("--format: %v", err)
 	}
 	switch {
 	case c.Listener == nil && (c.Port < 0 || c.Port > 65535):
-		return configErrorf("--port %d is not a port: use 1 to 65535, or 0 for a free one", c.Port)
+		return fmt.Errorf("--port %d is not a port: use 1 to 65535, or 0 for a free one", c.Port)
 	case c.Status < 200 || c.Status > 599:
-		return configErrorf("--status %d is not a status to answer with: use 200 to 599", c.Status)
+		return fmt.Errorf("--status %d is not a status to answer with: use 200 to 599", c.Status)
 	case c.FailRate < 0 || c.FailRate > 100:
-		return configErrorf("--fail-rate %g is not a percentage: use 0 to 100", c.FailRate)
+		return fmt.Errorf("--fail-rate %g is not a percentage: use 0 to 100", c.FailRate)
 	case c.MaxInFlight < c.MaxBody:
-		return configErrorf("--max-in-flight %s is below --max-body %s: a body that large could never be read", formatSize(c.MaxInFlight), formatSize(c.MaxBody))
+		return fmt.Errorf("--max-in-flight %s is below --max-body %s: a body that large could never be read", formatSize(c.MaxInFlight), formatSize(c.MaxBody))
 	case c.Delay < 0:
-		return configErrorf("--delay %s is negative", c.Delay)
+		return fmt.Errorf("--delay %s is negative", c.Delay)
 
 	case !strings.HasPrefix(c.Path, "/"):
-		return configErrorf("--path %q must start with /", c.Path)
+		return fmt.Errorf("--path %q must start with /", c.Path)
 	case !c.NoSave && c.Dir == "":
-		return configErrorf("no directory to save events in: give --dir, or --no-save")
+		return fmt.Errorf("no directory to save events in: give --dir, or --no-save")
 	case c.ForwardTo == "":
 		return nil
 	case c.Status != http.StatusOK || c.FailRate > 0:
-		return configErrorf("--forward-to answers with the handler's status: it cannot be combined with --status or --fail-rate")
+		return fmt.Errorf("--forward-to answers with the handler's status: it cannot be combined with --status or --fail-rate")
 	}
 	if _, err := httpx.ParseTarget(c.ForwardTo); err != nil {
-		return configErrorf("--forward-to: %v", err)
+		return fmt.Errorf("--forward-to: %v", err)
 	}
 	return nil
 }

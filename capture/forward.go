@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/portant-hooks/portant-hooks/internal/httpx"
+	"github.com/portant-hooks/portant-hooks/internal/journal"
 	"github.com/portant-hooks/portant-hooks/replay"
 )
 
@@ -42,7 +43,7 @@ func newForwarder(target string, client *http.Client) (*forwarder, error) {
 // status, end-to-end headers and body to w, or answers 502 when the handler
 // gave no answer. finish journals rec once the answer is known, before
 // anything is written to w.
-func (f *forwarder) serve(w http.ResponseWriter, r *http.Request, body []byte, rec *Record, finish func(*Record) error) {
+func (f *forwarder) serve(w http.ResponseWriter, r *http.Request, body []byte, rec *journal.Record, finish func(*journal.Record) error) {
 	header, _ := httpx.Replayable(r.Header)
 	if _, ok := header["User-Agent"]; !ok {
 		header["User-Agent"] = []string{""} // as it came: none, not Go's
@@ -50,7 +51,7 @@ func (f *forwarder) serve(w http.ResponseWriter, r *http.Request, body []byte, r
 	addForwarded(header, r)
 	res := f.sender.Deliver(r.Context(), replay.Event{Body: body, Header: header})
 
-	fw := &Forward{URL: f.sender.Target(), LatencyMS: millis(res.Latency)}
+	fw := &journal.Forward{URL: f.sender.Target(), LatencyMS: millis(res.Latency)}
 	rec.Forward = fw
 	if res.Err != nil {
 		fw.Error = res.Err.Error()

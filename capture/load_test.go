@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
+	"github.com/portant-hooks/portant-hooks/internal/journal"
 )
 
 // loadBodies makes n distinct realistic bodies: the four types in both
@@ -105,7 +106,7 @@ func hammer(t *testing.T, url string, bodies [][]byte, conns int, stop <-chan st
 // journal line.
 func checkAnswered(t *testing.T, dir string, got []answered) {
 	t.Helper()
-	bySeq := map[uint64]Record{}
+	bySeq := map[uint64]journal.Record{}
 	for _, rec := range readJournal(t, dir) {
 		if _, dup := bySeq[rec.Seq]; dup {
 			t.Fatalf("seq %d journalled twice", rec.Seq)

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/portant-hooks/portant-hooks/internal/display"
 	"io"
 	"maps"
 	"net/http"
@@ -15,6 +14,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/portant-hooks/portant-hooks/internal/display"
+	"github.com/portant-hooks/portant-hooks/internal/journal"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
@@ -131,7 +133,7 @@ type rejection struct {
 // item is one thing for the terminal: an event (with its body when the
 // format shows it), a rejected request, or a warning.
 type item struct {
-	rec  *Record
+	rec  *journal.Record
 	body []byte
 	json bool   // body is one JSON value (the validator parsed it)
 	note string // how body differs from the file (decoded)
@@ -179,7 +181,7 @@ func newRenderer(cfg Config, s *stats) *renderer {
 		errSt:    newStyles(cfg.Err, cfg.ColorErr),
 		loc:      time.Local,
 		q:        make(chan item, cfg.RenderQueue),
-		maxBytes: DefaultRenderQueueBytes,
+		maxBytes: defaultRenderQueueBytes,
 		stats:    s,
 		done:     make(chan struct{}),
 
@@ -192,11 +194,11 @@ func newRenderer(cfg Config, s *stats) *renderer {
 // event queues rec for display; isJSON says whether body is one JSON
 // value, note how it differs from the file. The renderer keeps body until
 // it is shown: it must not change.
-func (r *renderer) event(rec *Record, body []byte, isJSON bool, note string) {
+func (r *renderer) event(rec *journal.Record, body []byte, isJSON bool, note string) {
 	if r.format == FormatQuiet {
 		return
 	}
-	it := item{rec: new(Record), json: isJSON, note: note}
+	it := item{rec: new(journal.Record), json: isJSON, note: note}
 	*it.rec = *rec
 	if r.format == FormatSummary {
 		r.enqueue(it)
@@ -385,7 +387,7 @@ func (r *renderer) reportDrops() {
 
 // header is the line that describes an event: sequence, time, type,
 // eventId, size and validity.
-func (st *styles) header(rec *Record, loc *time.Location) string {
+func (st *styles) header(rec *journal.Record, loc *time.Location) string {
 	var b strings.Builder
 	b.WriteString(st.faint.Render(fmt.Sprintf("#%d %s", rec.Seq, rec.Received.In(loc).Format("15:04:05.000"))))
 	b.WriteString("  ")
@@ -417,7 +419,7 @@ func (st *styles) header(rec *Record, loc *time.Location) string {
 
 // notes are the lines under the header: the first problems with their
 // positions and pointers, and what the --forward-to handler answered.
-func (st *styles) notes(rec *Record) string {
+func (st *styles) notes(rec *journal.Record) string {
 	var b strings.Builder
 	for i, p := range rec.Problems {
 		if i == maxProblems {
@@ -455,7 +457,7 @@ func (st *styles) notes(rec *Record) string {
 }
 
 // summaryLine is what --format summary shows of an event.
-func (st *styles) summaryLine(rec *Record, loc *time.Location) string {
+func (st *styles) summaryLine(rec *journal.Record, loc *time.Location) string {
 	return st.header(rec, loc) + st.notes(rec)
 }
 
@@ -470,7 +472,7 @@ type textWriter interface {
 // came from and where it was saved, the notes, and the body,
 // pretty-printed when it is JSON (see writeBody). It writes to w piece by
 // piece: the body is the bulk of it and is copied once.
-func (st *styles) writeEvent(w textWriter, rec *Record, body []byte, isJSON bool, note string, loc *time.Location) {
+func (st *styles) writeEvent(w textWriter, rec *journal.Record, body []byte, isJSON bool, note string, loc *time.Location) {
 	w.WriteString(st.header(rec, loc))
 	target := rec.Path
 	if rec.Query != "" {
@@ -502,7 +504,7 @@ func (st *styles) rejection(rej *rejection, loc *time.Location) string {
 // when it is shown decoded, not as sent), everything that could drive a
 // terminal escaped as JSON escapes it (display.JSON: C1 controls and bidi
 // overrides too, which encoding/json passes as they are).
-func jsonLine(rec *Record, body []byte, isJSON, decoded bool) []byte {
+func jsonLine(rec *journal.Record, body []byte, isJSON, decoded bool) []byte {
 	line, err := json.Marshal(rec)
 	if err != nil || len(line) < 2 {
 		return nil

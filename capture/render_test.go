@@ -21,7 +21,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // one, a body that is not JSON and tries to drive the terminal, a mock
 // failure and a forwarded event.
 type goldenRecord struct {
-	rec    Record
+	rec    journal.Record
 	body   []byte
 	isJSON bool
 }
@@ -32,13 +32,13 @@ func goldenRecords(t testing.TB) []goldenRecord {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 11, 30, 22, 45, 17, 123456789, time.UTC)
-	mk := func(seq uint64, body []byte, status int, fw *Forward) goldenRecord {
+	mk := func(seq uint64, body []byte, status int, fw *journal.Forward) goldenRecord {
 		rep := v.Validate(body)
 		typ := rep.EventType
 		if typ == "" {
 			typ = fixtures.Unknown
 		}
-		rec := Record{
+		rec := journal.Record{
 			Seq: seq, Received: at.Add(time.Duration(seq) * time.Second), Method: "POST", Path: "/hooks",
 			Remote: "127.0.0.1:50000", Size: int64(len(body)), EventID: rep.EventID, Type: typ,
 			Valid: rep.Valid(), Problems: rep.Problems, Status: status, Forward: fw,
@@ -58,8 +58,8 @@ func goldenRecords(t testing.TB) []goldenRecord {
 		mk(2, invalid, 200, nil),
 		mk(3, hostile, 200, nil),
 		mk(4, fixtures.Example(fixtures.EmailsCreated), 500, nil),
-		mk(5, fixtures.Example(fixtures.SignaturesCompleted), 202, &Forward{URL: "http://localhost:3000/hooks", Status: 202, LatencyMS: 12.345, BodyStart: "{\"ok\":true}\n"}),
-		mk(6, []byte(`{"data":{}}`), 502, &Forward{URL: "http://localhost:3000/hooks", LatencyMS: 0.5, Error: "connection refused"}),
+		mk(5, fixtures.Example(fixtures.SignaturesCompleted), 202, &journal.Forward{URL: "http://localhost:3000/hooks", Status: 202, LatencyMS: 12.345, BodyStart: "{\"ok\":true}\n"}),
+		mk(6, []byte(`{"data":{}}`), 502, &journal.Forward{URL: "http://localhost:3000/hooks", LatencyMS: 0.5, Error: "connection refused"}),
 		mk(7, nil, 200, nil),
 	}
 }

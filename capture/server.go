@@ -43,7 +43,7 @@ func (e *StartError) Unwrap() error { return e.Err }
 
 // Serve listens for webhook events until ctx is done. Every accepted POST is
 // saved to the store (unless NoSave) before it is answered, journalled,
-// published to the Hub and shown on the terminal off the request path.
+// announced to OnSave and shown on the terminal off the request path.
 // When ctx is done it stops accepting, lets the requests in flight finish,
 // flushes the terminal, prints a summary to Err and returns nil.
 func Serve(ctx context.Context, cfg Config) error {
@@ -70,7 +70,7 @@ func Serve(ctx context.Context, cfg Config) error {
 	// The store opens once the address is ours, so a failed start leaves
 	// no directory behind.
 	if !cfg.NoSave {
-		if s.store, err = OpenStore(cfg.Dir, cfg.Fsync); err != nil {
+		if s.store, err = openStore(cfg.Dir, cfg.Fsync); err != nil {
 			ln.Close()
 			return &StartError{err}
 		}
@@ -82,7 +82,7 @@ func Serve(ctx context.Context, cfg Config) error {
 // server is one run of Serve.
 type server struct {
 	cfg       Config
-	store     *Store // nil with NoSave
+	store     *store // nil with NoSave
 	validator *fixtures.Validator
 	forward   *forwarder // nil without ForwardTo
 	bodies    *budget    // room for the bodies of the requests in flight
@@ -97,20 +97,17 @@ type server struct {
 }
 
 func newServer(cfg Config) (*server, error) {
+	v, err := fixtures.NewValidator(fixtures.Options{})
+	if err != nil {
+		return nil, err
+	}
 	s := &server{
 		cfg:       cfg,
-		validator: cfg.Validator,
+		validator: v,
 		bodies:    newBudget(cfg.MaxInFlight, cfg.InFlightWait),
 		checking:  make(chan struct{}, runtime.GOMAXPROCS(0)),
 		guesses:   newGuessLimiter(),
 		stopping:  make(chan struct{}),
-	}
-	if s.validator == nil {
-		v, err := fixtures.NewValidator(fixtures.Options{})
-		if err != nil {
-			return nil, err
-		}
-		s.validator = v
 	}
 	if s.cfg.Own == nil {
 		s.cfg.Own = &httpx.Own{}
@@ -265,7 +262,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ex := s.examine(r.Context(), body, r.Header)
 	rep := ex.report
 	sum := sha256.Sum256(body)
-	rec := Record{
+	rec := journal.Record{
 		Seq:      seq,
 		Received: received,
 		Method:   r.Method,
@@ -298,7 +295,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// finish journals the record once its answer is known; an event it
 	// could not journal is not kept (see server.finish).
 	kept := true
-	finish := func(rec *Record) error {
+	finish := func(rec *journal.Record) error {
 		err := s.finish(rec)
 		kept = err == nil
 		return err
@@ -312,14 +309,14 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.stats.count(&rec)
-	if s.cfg.Hub != nil {
-		s.cfg.Hub.Publish(rec) // the body is in rec.File
+	if s.cfg.OnSave != nil {
+		s.cfg.OnSave()
 	}
 	s.render.event(&rec, ex.shown, ex.isJSON, ex.note)
 }
 
 // answer writes the mock endpoint's answer to a saved event.
-func (s *server) answer(w http.ResponseWriter, rec *Record, finish func(*Record) error) {
+func (s *server) answer(w http.ResponseWriter, rec *journal.Record, finish func(*journal.Record) error) {
 	status, why := s.cfg.Status, ""
 	if s.cfg.FailRate > 0 && rand.Float64()*100 < s.cfg.FailRate {
 		status, why = http.StatusInternalServerError, "simulated failure"
@@ -369,7 +366,7 @@ func (s *server) wait() {
 // kept: its body is removed, so that nothing looks saved that the sender
 // was told was not (it gets a 5xx and will send it again), and it is
 // counted as failed, not as saved.
-func (s *server) finish(rec *Record) error {
+func (s *server) finish(rec *journal.Record) error {
 	if s.store == nil {
 		return nil
 	}

@@ -10,23 +10,21 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/portant-hooks/portant-hooks/internal/atomicfile"
+	"github.com/portant-hooks/portant-hooks/internal/inputs"
 	"github.com/portant-hooks/portant-hooks/internal/journal"
 )
-
-// tempPrefix marks a body being written. It starts with a dot so that
-// validate and send, which walk *.json, never pick one up.
-const tempPrefix = ".tmp-"
 
 // staleTemp is how old a temporary file must be before a new store removes
 // it as left over by a crashed run (and not being written by another
 // listener sharing the directory).
 const staleTemp = 10 * time.Minute
 
-// Store keeps captured bodies on disk, one file each, written atomically (a
-// temporary file in the same directory, then a rename; on Linux an unnamed
-// temporary file, then a link), and the journal beside them. It is safe for
-// concurrent use.
-type Store struct {
+// store keeps captured bodies on disk, one file each, written atomically
+// (on Linux an unnamed temporary file, then a link; elsewhere atomicfile's
+// temporary file, then a rename), and the journal beside them. It is safe
+// for concurrent use.
+type store struct {
 	dir       string
 	fsync     bool
 	journal   *journal.Writer
@@ -34,34 +32,32 @@ type Store struct {
 	notify    atomic.Pointer[func(string)]
 }
 
-// OpenStore creates dir if needed, opens its journal for appending (see
+// openStore creates dir if needed, opens its journal for appending (see
 // journal.OpenWriter: it takes the directory's lock, so a second listener
 // on dir is refused with a *journal.LockedError), and removes temporary
 // files that a crashed run left behind. A directory removed while the store
-// runs is made again, and the journal started anew in it (see SetNotify). With fsync every body, the directory entry and the journal line
+// runs is made again, and the journal started anew in it (see SetNotify).
+// With fsync every body, the directory entry and the journal line
 // are on disk before Save and Append return.
-func OpenStore(dir string, fsync bool) (*Store, error) {
+func openStore(dir string, fsync bool) (*store, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create directory %s: %w", dir, unwrapPath(err))
+		return nil, fmt.Errorf("create directory %s: %w", dir, inputs.Reason(err))
 	}
 	j, err := journal.OpenWriter(dir, fsync)
 	if le := (*journal.LockedError)(nil); errors.As(err, &le) {
 		return nil, err
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open the journal %s: %w", journal.Path(dir), unwrapPath(err))
+		return nil, fmt.Errorf("open the journal %s: %w", journal.Path(dir), inputs.Reason(err))
 	}
-	s := &Store{dir: dir, fsync: fsync, journal: j}
+	s := &store{dir: dir, fsync: fsync, journal: j}
 	s.removeStaleTemps()
 	return s, nil
 }
 
-// Dir is the directory the store writes to.
-func (s *Store) Dir() string { return s.dir }
-
 // SetNotify sets where the store says that its directory or journal
 // vanished and was made again: the listener shows it as a warning.
-func (s *Store) SetNotify(f func(msg string)) {
+func (s *store) SetNotify(f func(msg string)) {
 	s.notify.Store(&f)
 	s.journal.SetNotify(f)
 }
@@ -69,15 +65,15 @@ func (s *Store) SetNotify(f func(msg string)) {
 // LastSeq is the highest seq in use when the store was opened, in the
 // journal or in the names of saved bodies, 0 for a new directory: a
 // listener on the same directory carries on from there.
-func (s *Store) LastSeq() uint64 { return s.journal.LastSeq() }
+func (s *store) LastSeq() uint64 { return s.journal.LastSeq() }
 
-func (s *Store) removeStaleTemps() {
+func (s *store) removeStaleTemps() {
 	entries, err := os.ReadDir(s.dir)
 	if err != nil {
 		return
 	}
 	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), tempPrefix) {
+		if !atomicfile.IsTemp(e.Name()) {
 			continue
 		}
 		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > staleTemp {
@@ -89,7 +85,7 @@ func (s *Store) removeStaleTemps() {
 // Save writes body to name in the store's directory, atomically: the file
 // appears complete or not at all. name must be a base name, such as one
 // from journal.FileName.
-func (s *Store) Save(name string, body []byte) error {
+func (s *store) Save(name string, body []byte) error {
 	if name == "" || name != filepath.Base(name) || strings.HasPrefix(name, ".") {
 		return fmt.Errorf("save: %q is not a plain file name", name)
 	}
@@ -98,26 +94,28 @@ func (s *Store) Save(name string, body []byte) error {
 	if errors.Is(err, fs.ErrNotExist) && s.remake() {
 		err = s.save(final, body)
 	}
-	if err != nil {
-		return fmt.Errorf("save %s: %w", final, unwrapPath(err))
+	if err == nil && s.fsync {
+		err = s.syncDir()
 	}
-	if s.fsync {
-		return s.syncDir()
-	}
-	return nil
+	return err
 }
 
-func (s *Store) save(final string, body []byte) error {
+func (s *store) save(final string, body []byte) error {
 	err := s.saveUnnamed(final, body)
-	if errors.Is(err, errNoUnnamed) {
-		err = s.saveRenamed(final, body)
+	switch {
+	case errors.Is(err, errNoUnnamed) && s.fsync:
+		err = atomicfile.WriteFileSync(final, body, 0o644)
+	case errors.Is(err, errNoUnnamed):
+		err = atomicfile.WriteFile(final, body, 0o644)
+	case err != nil:
+		err = fmt.Errorf("write %s: %w", final, inputs.Reason(err))
 	}
 	return err
 }
 
 // remake makes the store's directory again when it is gone (rm -r while
 // listening), and says so; it reports whether it did.
-func (s *Store) remake() bool {
+func (s *store) remake() bool {
 	if _, err := os.Stat(s.dir); !errors.Is(err, fs.ErrNotExist) {
 		return false
 	}
@@ -131,48 +129,24 @@ func (s *Store) remake() bool {
 }
 
 // Remove removes a body Save wrote, for an event that could not be kept.
-func (s *Store) Remove(name string) error {
+func (s *store) Remove(name string) error {
 	if name == "" || name != filepath.Base(name) || strings.HasPrefix(name, ".") {
 		return fmt.Errorf("remove: %q is not a plain file name", name)
 	}
 	if err := os.Remove(filepath.Join(s.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("remove %s: %w", filepath.Join(s.dir, name), unwrapPath(err))
+		return fmt.Errorf("remove %s: %w", filepath.Join(s.dir, name), inputs.Reason(err))
 	}
 	return nil
 }
 
 // errNoUnnamed says the directory cannot take an unnamed temporary file
-// (see saveUnnamed): Save renames a named one instead.
+// (see saveUnnamed): Save writes a named one through atomicfile instead.
 var errNoUnnamed = errors.New("no unnamed temporary files here")
 
-// saveRenamed writes body to a temporary file beside path, then renames it
-// into place.
-func (s *Store) saveRenamed(path string, body []byte) error {
-	tmp := filepath.Join(s.dir, tempPrefix+filepath.Base(path))
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(body)
-	if err == nil && s.fsync {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-	}
-	return err
-}
-
-func (s *Store) syncDir() error {
+func (s *store) syncDir() error {
 	d, err := os.Open(s.dir)
 	if err != nil {
-		return fmt.Errorf("sync %s: %w", s.dir, unwrapPath(err))
+		return fmt.Errorf("sync %s: %w", s.dir, inputs.Reason(err))
 	}
 	defer d.Close()
 	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
@@ -182,30 +156,18 @@ func (s *Store) syncDir() error {
 }
 
 // Append journals rec and returns once its line is written.
-func (s *Store) Append(rec *Record) error {
+func (s *store) Append(rec *journal.Record) error {
 	if err := s.journal.Append(rec); err != nil {
-		return fmt.Errorf("write the journal %s: %w", s.journal.Path(), unwrapPath(err))
+		return fmt.Errorf("write the journal %s: %w", s.journal.Path(), inputs.Reason(err))
 	}
 	return nil
 }
 
 // Close closes the journal. Every Append has returned by then, so nothing
 // is buffered.
-func (s *Store) Close() error {
+func (s *store) Close() error {
 	if err := s.journal.Close(); err != nil {
-		return fmt.Errorf("close the journal %s: %w", s.journal.Path(), unwrapPath(err))
+		return fmt.Errorf("close the journal %s: %w", s.journal.Path(), inputs.Reason(err))
 	}
 	return nil
-}
-
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	var le *os.LinkError
-	if errors.As(err, &le) {
-		return le.Err
-	}
-	return err
 }

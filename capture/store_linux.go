@@ -19,7 +19,7 @@ import (
 // under the bench kit's load, 2 cores). It returns errNoUnnamed
 // when the filesystem or the environment cannot do it (no O_TMPFILE, no
 // /proc), and the caller renames a named file instead.
-func (s *Store) saveUnnamed(path string, body []byte) error {
+func (s *store) saveUnnamed(path string, body []byte) error {
 	if s.noUnnamed.Load() {
 		return errNoUnnamed
 	}

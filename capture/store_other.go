@@ -4,4 +4,4 @@ package capture
 
 // saveUnnamed is Linux only (O_TMPFILE); elsewhere Save renames a named
 // temporary file.
-func (s *Store) saveUnnamed(string, []byte) error { return errNoUnnamed }
+func (s *store) saveUnnamed(string, []byte) error { return errNoUnnamed }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
+	"github.com/portant-hooks/portant-hooks/internal/atomicfile"
 	"github.com/portant-hooks/portant-hooks/internal/journal"
 )
 
@@ -51,7 +52,7 @@ func TestStoreSavesAtomicallyByteForByte(t *testing.T) {
 		for _, fsync := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s fsync=%v", mode.name, fsync), func(t *testing.T) {
 				dir := filepath.Join(t.TempDir(), "new", "events")
-				s, err := OpenStore(dir, fsync)
+				s, err := openStore(dir, fsync)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -82,7 +83,7 @@ func TestStoreSavesAtomicallyByteForByte(t *testing.T) {
 
 func TestStoreRefusesNamesThatAreNotPlain(t *testing.T) {
 	dir := t.TempDir()
-	s, err := OpenStore(dir, false)
+	s, err := openStore(dir, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +106,7 @@ func TestStoreLeavesNoTempWhenTheWriteFails(t *testing.T) {
 
 func testStoreLeavesNoTemp(t *testing.T, unnamed bool) {
 	dir := t.TempDir()
-	s, err := OpenStore(dir, false)
+	s, err := openStore(dir, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,10 +126,10 @@ func testStoreLeavesNoTemp(t *testing.T, unnamed bool) {
 	assertNoTemps(t, dir)
 }
 
-func TestOpenStoreRemovesStaleTempsOnly(t *testing.T) {
+func TestStoreRemovesStaleTempsOnly(t *testing.T) {
 	dir := t.TempDir()
-	stale := filepath.Join(dir, tempPrefix+"old.json")
-	fresh := filepath.Join(dir, tempPrefix+"new.json")
+	stale := filepath.Join(dir, ".old.json.tmp-1") // as atomicfile names them
+	fresh := filepath.Join(dir, ".new.json.tmp-2")
 	for _, p := range []string{stale, fresh} {
 		if err := os.WriteFile(p, []byte("{"), 0o644); err != nil {
 			t.Fatal(err)
@@ -138,7 +139,7 @@ func TestOpenStoreRemovesStaleTempsOnly(t *testing.T) {
 	if err := os.Chtimes(stale, old, old); err != nil {
 		t.Fatal(err)
 	}
-	s, err := OpenStore(dir, false)
+	s, err := openStore(dir, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,14 +152,14 @@ func TestOpenStoreRemovesStaleTempsOnly(t *testing.T) {
 	}
 }
 
-func TestOpenStoreSaysWhatFailed(t *testing.T) {
+func TestStoreSaysWhatFailedToOpen(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := OpenStore(filepath.Join(file, "events"), false)
+	_, err := openStore(filepath.Join(file, "events"), false)
 	if err == nil || !strings.Contains(err.Error(), "create directory") || !strings.Contains(err.Error(), "not a directory") {
-		t.Errorf("OpenStore under a file: %v", err)
+		t.Errorf("openStore under a file: %v", err)
 	}
 }
 
@@ -169,7 +170,7 @@ func assertNoTemps(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), tempPrefix) {
+		if atomicfile.IsTemp(e.Name()) {
 			t.Errorf("temporary file left behind: %s", e.Name())
 		}
 	}
@@ -183,7 +184,7 @@ func BenchmarkStoreSave(b *testing.B) {
 	body := fixtures.Example(fixtures.SignaturesRequested)
 	for _, mode := range saveModes {
 		b.Run(mode.name, func(b *testing.B) {
-			s, err := OpenStore(b.TempDir(), false)
+			s, err := openStore(b.TempDir(), false)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -42,7 +42,7 @@ type stats struct {
 	stuck    atomic.Bool                        // the terminal stopped reading: the queue was not all shown at the end
 }
 
-func (s *stats) count(rec *Record) {
+func (s *stats) count(rec *journal.Record) {
 	s.mu.Lock()
 	if s.types == nil {
 		s.types = map[fixtures.EventType]uint64{}

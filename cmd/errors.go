@@ -3,7 +3,6 @@ package cmd
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 )
 
 // Exit codes, decided in one place (Main).
@@ -60,14 +59,4 @@ func exitCode(err error, interrupted bool) int {
 		return exitInterrupted
 	}
 	return exitUsage
-}
-
-// unwrapPathError drops the operation and path of an *fs.PathError, for a
-// message that names the path itself.
-func unwrapPathError(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

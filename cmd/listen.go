@@ -4,14 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/portant-hooks/portant-hooks/internal/atomicfile"
 	"net"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/portant-hooks/portant-hooks/capture"
+	"github.com/portant-hooks/portant-hooks/capture/inspector"
+	"github.com/portant-hooks/portant-hooks/internal/atomicfile"
 	"github.com/portant-hooks/portant-hooks/internal/httpx"
 	"github.com/spf13/cobra"
 )
@@ -95,7 +95,7 @@ Ctrl-C stops it: requests in flight finish, and a summary is printed.`,
 	fl.StringVar(&opts.format, "format", string(capture.FormatPretty), "how to show events: "+strings.Join(capture.Formats, "|"))
 	fl.StringVar(&opts.readyFile, "ready-file", "", "write the URL to this file once listening (for scripts and tests)")
 	_ = fl.MarkHidden("ready-file")
-	fl.StringVar(&opts.inspect, "inspect", capture.DefaultInspectAddr, "serve the inspector, a web page to browse, replay and export events, on this loopback address")
+	fl.StringVar(&opts.inspect, "inspect", inspector.DefaultAddr, "serve the inspector, a web page to browse, replay and export events, on this loopback address")
 	fl.BoolVar(&opts.noInspect, "no-inspect", false, "do not serve the inspector")
 	fl.StringVar(&opts.inspectReady, "inspect-ready-file", "", "write the inspector's URL to this file once listening (for scripts and tests)")
 	_ = fl.MarkHidden("inspect-ready-file")
@@ -181,9 +181,8 @@ func listenConfig(f *Factory, opts listenOptions) (capture.Config, error) {
 
 // startInspector serves the inspector beside the listener, on its own
 // loopback address, and adds its URL to the banner; the returned func stops
-// it. The default address moves to the next free port when it is taken (two
-// listens side by side), as ngrok's inspector does; an address the user
-// chose must be free.
+// it. The default address moves to a free port when it is taken (two
+// listens side by side); an address the user chose must be free.
 func startInspector(cmd *cobra.Command, opts listenOptions, cfg *capture.Config) (stop func() error, err error) {
 	off := func() error { return nil }
 	switch {
@@ -193,34 +192,16 @@ func startInspector(cmd *cobra.Command, opts listenOptions, cfg *capture.Config)
 		cfg.Banner = append(cfg.Banner, capture.BannerLine{Label: "Inspector", Value: "off: with --no-save there are no saved events to inspect"})
 		return off, nil
 	}
-	host, portText, err := net.SplitHostPort(opts.inspect)
-	if err != nil {
-		return nil, flagErrorf("--inspect %q is not HOST:PORT: use a loopback address such as %s", opts.inspect, capture.DefaultInspectAddr)
-	}
-	if port, _ := strconv.Atoi(portText); port != 0 && port == opts.port {
-		return nil, flagErrorf("--inspect %s uses the webhook port %d: the inspector needs its own port (the webhook port may be exposed through a tunnel, the inspector must not be)", opts.inspect, opts.port)
-	}
-	ln, err := capture.ListenInspector(opts.inspect)
-	note := ""
-	if err != nil && errors.Is(err, syscall.EADDRINUSE) && !cmd.Flags().Changed("inspect") {
-		port, _ := strconv.Atoi(portText)
-		for next := port + 1; next <= port+10 && err != nil; next++ {
-			if next != opts.port {
-				ln, err = capture.ListenInspector(net.JoinHostPort(host, strconv.Itoa(next)))
-			}
-		}
-		if err != nil {
-			ln, err = capture.ListenInspector(net.JoinHostPort(host, "0"))
-		}
-		note = " (" + opts.inspect + " was taken)"
-	}
-	if err != nil {
+	ln, moved, err := inspector.ListenBeside(opts.inspect, opts.port, !cmd.Flags().Changed("inspect"))
+	var ae *inspector.AddrError
+	switch {
+	case errors.As(err, &ae):
+		return nil, &FlagError{err}
+	case err != nil:
 		return nil, inputErrorf("%v", err)
 	}
-	hub := capture.NewHub()
-	insp, err := capture.NewInspector(capture.InspectorConfig{
+	insp, err := inspector.New(inspector.Config{
 		Dir:       opts.dir,
-		Hub:       hub,
 		ForwardTo: opts.forwardTo,
 		Client:    httpx.NewClient(httpx.ClientOptions{Timeout: opts.forwardTimeout, NotTo: cfg.Own}),
 		Version:   Version(),
@@ -230,9 +211,13 @@ func startInspector(cmd *cobra.Command, opts listenOptions, cfg *capture.Config)
 		return nil, err
 	}
 	cfg.Own.Add(ln.Addr())
-	url := capture.InspectorURL(ln)
-	cfg.Hub = hub
-	cfg.Banner = append(cfg.Banner, capture.BannerLine{Label: "Inspector", Value: url + note})
+	url := inspector.URL(ln)
+	banner := url
+	if moved {
+		banner += " (" + opts.inspect + " was taken)"
+	}
+	cfg.Banner = append(cfg.Banner, capture.BannerLine{Label: "Inspector", Value: banner})
+	cfg.OnSave = insp.Notify
 	ready := cfg.OnReady
 	cfg.OnReady = func(webhook string) error {
 		insp.SetWebhook(webhook)

@@ -3,10 +3,12 @@
 // way (--set, --new-id, --repeat-each, --shuffle), their delivery over HTTP
 // with concurrency, a rate limit and retries, and the report of results.
 //
-// It is a plain library, like vegeta's: cmd turns flags into a Plan, a
-// Sender built around the caller's *http.Client, and a loop over Results.
-// Check runs the check suite (CheckSuite) through the same Sender, and
-// Traits say what the failures of either share.
+// It is a plain library, like vegeta's: cmd turns flags into a Plan and a
+// Sender built around the caller's *http.Client, then makes one call: Run,
+// which delivers the events and writes the report (Sender.Send alone gives
+// the Results to a caller that reports them itself), or Check, which runs
+// the check suite (CheckSuite) through the same Sender; Traits say what the
+// failures of either share.
 package replay
 
 import (

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portant-hooks/portant-hooks/fixtures"
 	"github.com/portant-hooks/portant-hooks/internal/display"
 	"github.com/portant-hooks/portant-hooks/internal/httpx"
 )
@@ -28,8 +29,15 @@ func paint(f func(...string) string, b []byte, s string) []byte {
 	return append(b, f(s)...)
 }
 
-// typeWidth fits the longest event type, SIGNATURES_COMPLETED.
-const typeWidth = 20
+// typeWidth fits the longest event type, so a new type in fixtures.Types
+// keeps the columns straight.
+var typeWidth = func() int {
+	n := len(fixtures.Unknown)
+	for _, t := range fixtures.Types {
+		n = max(n, len(t))
+	}
+	return n
+}()
 
 // appendLine appends the one-line report of r: status, latency, type,
 // the start of the eventId, source, then retries and why it failed.

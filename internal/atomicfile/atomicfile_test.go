@@ -47,3 +47,28 @@ func TestWriteFileErrorNamesThePath(t *testing.T) {
 		t.Errorf("left behind: %v", entries)
 	}
 }
+
+func TestWriteFileSync(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "event.json")
+	if err := WriteFileSync(path, []byte("synced"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(path); err != nil || string(got) != "synced" {
+		t.Fatalf("read back %q, %v", got, err)
+	}
+}
+
+func TestIsTemp(t *testing.T) {
+	for name, want := range map[string]bool{
+		".event.json.tmp-2841093": true, // as os.CreateTemp names them
+		".ready.tmp-1":            true,
+		"event.json":              false,
+		".hidden.json":            false,
+		"event.json.tmp-1":        false, // not hidden: not ours
+		"events.ndjson":           false,
+	} {
+		if got := IsTemp(name); got != want {
+			t.Errorf("IsTemp(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

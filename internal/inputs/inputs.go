@@ -91,7 +91,7 @@ func Expand(args []string) ([]Input, error) {
 	}
 	for _, arg := range args {
 		if arg == Stdin {
-			out = append(out, Input{Name: StdinName})
+			out = append(out, FromArg(arg))
 			continue
 		}
 		info, err := os.Stat(arg)
@@ -202,13 +202,18 @@ func glob(pattern string) ([]Input, error) {
 
 func hasMeta(s string) bool { return strings.ContainsAny(s, "*?[{") }
 
-// Reason drops the operation and path that os errors repeat, keeping why
-// a file could not be read: "no such file or directory", "permission
-// denied", for a message that names the file itself.
+// Reason drops the operation and path that os errors repeat (an
+// *fs.PathError, or the *os.LinkError of a rename or link), keeping why a
+// file could not be read or written: "no such file or directory",
+// "permission denied", for a message that names the file itself.
 func Reason(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
 	}
 	return err
 }

@@ -191,3 +191,23 @@ func BenchmarkExpand(b *testing.B) {
 		})
 	}
 }
+
+func TestReasonKeepsOnlyWhy(t *testing.T) {
+	dir := t.TempDir()
+	_, openErr := os.Open(filepath.Join(dir, "nope.json"))
+	renameErr := os.Rename(filepath.Join(dir, "nope.json"), filepath.Join(dir, "x.json"))
+	other := errors.New("other")
+	for _, tt := range []struct {
+		err, want error
+	}{
+		{openErr, fs.ErrNotExist},
+		{renameErr, fs.ErrNotExist},
+		{fmt.Errorf("wrapped: %w", openErr), fs.ErrNotExist},
+		{other, other},
+	} {
+		got := Reason(tt.err)
+		if !errors.Is(got, tt.want) || strings.Contains(got.Error(), dir) {
+			t.Errorf("Reason(%v) = %v, want %v without the path", tt.err, got, tt.want)
+		}
+	}
+}

@@ -1,9 +1,10 @@
-package capture
+package inspector
 
 import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -24,7 +26,7 @@ import (
 
 func TestInspectorAnswersOnlyLoopbackHostsOnItsPort(t *testing.T) {
 	dir := t.TempDir()
-	_, base := startInspector(t, InspectorConfig{Dir: dir})
+	_, base := startInspector(t, Config{Dir: dir})
 	port := inspPort(t, base)
 	tests := []struct {
 		host string
@@ -74,8 +76,8 @@ func TestInspectorRefusesCrossOriginReplays(t *testing.T) {
 		io.Copy(io.Discard, r.Body)
 	}))
 	defer handler.Close()
-	newJournalWriter(t, dir, nil).add(inspEvent(fixtures.DocumentsCreated, inspHexID(1), "Invoice"), nil)
-	_, base := startInspector(t, InspectorConfig{Dir: dir, ForwardTo: handler.URL})
+	newJournalWriter(t, dir).add(inspEvent(fixtures.DocumentsCreated, inspHexID(1), "Invoice"), nil)
+	_, base := startInspector(t, Config{Dir: dir, ForwardTo: handler.URL})
 	self := base // http://127.0.0.1:PORT
 	tests := []struct {
 		name    string
@@ -117,8 +119,8 @@ func TestInspectorRefusesCrossOriginReplays(t *testing.T) {
 
 func TestInspectorSendsStrictSecurityHeaders(t *testing.T) {
 	dir := t.TempDir()
-	newJournalWriter(t, dir, nil).add(inspEvent(fixtures.DocumentsCreated, inspHexID(1), "Invoice"), nil)
-	_, base := startInspector(t, InspectorConfig{Dir: dir})
+	newJournalWriter(t, dir).add(inspEvent(fixtures.DocumentsCreated, inspHexID(1), "Invoice"), nil)
+	_, base := startInspector(t, Config{Dir: dir})
 	for _, path := range []string{"/", "/app.js", "/style.css", "/favicon.svg", "/api/events", "/api/events/1", "/api/events/1/body", "/api/nope", "/nope"} {
 		_, h, _ := inspDo(t, http.MethodGet, base+path, nil, nil)
 		csp := h.Get("Content-Security-Policy")
@@ -147,7 +149,7 @@ func TestInspectorSendsStrictSecurityHeaders(t *testing.T) {
 // The page's own code must never let payload text become markup: no inline
 // script for the CSP to allow, no HTML sinks in app.js.
 func TestInspectorPageHasNoInlineScriptOrHTMLSinks(t *testing.T) {
-	html, err := inspectorAssets.ReadFile("inspector/index.html")
+	html, err := assets.ReadFile("index.html")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +161,7 @@ func TestInspectorPageHasNoInlineScriptOrHTMLSinks(t *testing.T) {
 	if m := regexp.MustCompile(`(?i)\son[a-z]+\s*=`).Find(html); m != nil {
 		t.Errorf("inline event handler in index.html: %s", m)
 	}
-	js, err := inspectorAssets.ReadFile("inspector/app.js")
+	js, err := assets.ReadFile("app.js")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,14 +174,14 @@ func TestInspectorPageHasNoInlineScriptOrHTMLSinks(t *testing.T) {
 
 func TestInspectorListsNewestFirstInPages(t *testing.T) {
 	dir := t.TempDir()
-	w := newJournalWriter(t, dir, nil)
+	w := newJournalWriter(t, dir)
 	types := []fixtures.EventType{fixtures.DocumentsCreated, fixtures.EmailsCreated, fixtures.SignaturesRequested}
 	for i := 1; i <= 120; i++ {
 		w.add(inspEvent(types[i%3], inspHexID(i), "Invoice #"+inspHexID(i)[44:]), nil)
 	}
-	_, base := startInspector(t, InspectorConfig{Dir: dir})
+	_, base := startInspector(t, Config{Dir: dir})
 
-	var p EventPage
+	var p eventPage
 	inspGetJSON(t, base+"/api/events", &p)
 	if p.Total != 120 || p.Latest != 120 || len(p.Events) != defaultPageSize {
 		t.Fatalf("first page: total %d latest %d, %d events", p.Total, p.Latest, len(p.Events))
@@ -191,7 +193,7 @@ func TestInspectorListsNewestFirstInPages(t *testing.T) {
 		if next > 0 {
 			url += "&before=" + strconv.Itoa(next)
 		}
-		var p EventPage
+		var p eventPage
 		inspGetJSON(t, url, &p)
 		all = append(all, inspIDs(p.Events)...)
 		next = p.Next
@@ -214,13 +216,13 @@ func TestInspectorListsNewestFirstInPages(t *testing.T) {
 
 func TestInspectorFiltersByTypeValidityAndText(t *testing.T) {
 	dir := t.TempDir()
-	w := newJournalWriter(t, dir, nil)
+	w := newJournalWriter(t, dir)
 	w.add(inspEvent(fixtures.DocumentsCreated, inspHexID(1), "Invoice 1200"), nil)
 	w.add(inspEvent(fixtures.EmailsCreated, inspHexID(2), "Your contract is ready"), nil)
 	w.add([]byte(`{"eventType":"DOCUMENTS_CREATED","eventId":"`+inspHexID(3)+`","data":{}}`), nil) // invalid
 	w.add([]byte("not json at all: Zebra"), map[string][]string{"X-Source": {"nightly-batch"}})
 	w.add(inspEvent(fixtures.DocumentsCreated, inspHexID(5), "Quarterly Report — Ünïcode"), nil)
-	_, base := startInspector(t, InspectorConfig{Dir: dir})
+	_, base := startInspector(t, Config{Dir: dir})
 	tests := []struct {
 		query string
 		want  []int
@@ -243,7 +245,7 @@ func TestInspectorFiltersByTypeValidityAndText(t *testing.T) {
 		{"limit=2&before=4", []int{3, 2}},
 	}
 	for _, tt := range tests {
-		var p EventPage
+		var p eventPage
 		inspGetJSON(t, base+"/api/events?"+tt.query, &p)
 		if got := inspIDs(p.Events); !slices.Equal(got, tt.want) {
 			t.Errorf("?%s: ids %v, want %v", tt.query, got, tt.want)
@@ -259,15 +261,15 @@ func TestInspectorFiltersByTypeValidityAndText(t *testing.T) {
 
 func TestInspectorSeesLinesAppendedLaterButNotHalfWrittenOnes(t *testing.T) {
 	dir := t.TempDir()
-	w := newJournalWriter(t, dir, nil)
-	_, base := startInspector(t, InspectorConfig{Dir: dir})
-	var p EventPage
+	w := newJournalWriter(t, dir)
+	_, base := startInspector(t, Config{Dir: dir})
+	var p eventPage
 	inspGetJSON(t, base+"/api/events", &p) // no journal yet: an empty list
 	if p.Total != 0 || len(p.Events) != 0 {
 		t.Fatalf("empty dir: %+v", p)
 	}
 	w.add(inspEvent(fixtures.DocumentsCreated, inspHexID(1), "one"), nil)
-	rec := Record{Seq: 2, File: "x.json", Method: "POST", Type: fixtures.EmailsCreated}
+	rec := journal.Record{Seq: 2, File: "x.json", Method: "POST", Type: fixtures.EmailsCreated}
 	line, _ := json.Marshal(rec)
 	w.appendRaw(line[:len(line)/2])
 	inspGetJSON(t, base+"/api/events", &p)
@@ -288,12 +290,12 @@ func TestInspectorSeesLinesAppendedLaterButNotHalfWrittenOnes(t *testing.T) {
 
 func TestInspectorRebuildsItsIndexWhenTheJournalIsReplaced(t *testing.T) {
 	dir := t.TempDir()
-	w := newJournalWriter(t, dir, nil)
+	w := newJournalWriter(t, dir)
 	for i := 1; i <= 3; i++ {
 		w.add(inspEvent(fixtures.DocumentsCreated, inspHexID(i), "doc"), nil)
 	}
-	_, base := startInspector(t, InspectorConfig{Dir: dir})
-	var p EventPage
+	_, base := startInspector(t, Config{Dir: dir})
+	var p eventPage
 	inspGetJSON(t, base+"/api/events", &p)
 	if p.Total != 3 {
 		t.Fatalf("total %d", p.Total)
@@ -310,15 +312,15 @@ func TestInspectorRebuildsItsIndexWhenTheJournalIsReplaced(t *testing.T) {
 
 func TestInspectorShowsOneEventWithProblemsPlacedInThePrettyBody(t *testing.T) {
 	dir := t.TempDir()
-	w := newJournalWriter(t, dir, nil)
+	w := newJournalWriter(t, dir)
 	// Compact, with a bad URL and a missing mimetype: every problem is on
 	// line 1 of the saved file, and on its own line once pretty-printed.
 	body := `{"data":{"documents":[{"id":"1AbC","url":"not a url","name":"Invoice"}]},"eventId":"` + inspHexID(7) + `","eventType":"DOCUMENTS_CREATED"}`
 	rec := w.add([]byte(body), map[string][]string{"Content-Type": {"application/json"}, "Authorization": {"[REDACTED]"}})
 	w.add([]byte("{\n  \"eventId\": \"abc\",\n  oops\n}"), nil)
-	_, base := startInspector(t, InspectorConfig{Dir: dir, ForwardTo: "http://127.0.0.1:3000/hook"})
+	_, base := startInspector(t, Config{Dir: dir, ForwardTo: "http://127.0.0.1:3000/hook"})
 
-	var d EventDetail
+	var d eventDetail
 	inspGetJSON(t, base+"/api/events/1", &d)
 	if d.ID != 1 || d.EventID != inspHexID(7) || d.File != rec.File || d.ForwardTo != "http://127.0.0.1:3000/hook" || d.Headers["Authorization"][0] != "[REDACTED]" {
 		t.Errorf("detail: %+v", d)
@@ -366,8 +368,8 @@ func TestInspectorShowsOneEventWithProblemsPlacedInThePrettyBody(t *testing.T) {
 func TestInspectorDownloadsTheSavedBodyAsAFixture(t *testing.T) {
 	dir := t.TempDir()
 	body := []byte("{\"eventId\": \"x\",\r\n \"raw\": \"bytes \u00e9 kept\"}\n")
-	rec := newJournalWriter(t, dir, nil).add(body, nil)
-	_, base := startInspector(t, InspectorConfig{Dir: dir})
+	rec := newJournalWriter(t, dir).add(body, nil)
+	_, base := startInspector(t, Config{Dir: dir})
 	status, h, got := inspDo(t, http.MethodGet, base+"/api/events/1/body?download=1", nil, nil)
 	if status != http.StatusOK || string(got) != string(body) {
 		t.Fatalf("download: %d %q", status, got)
@@ -399,11 +401,11 @@ func TestInspectorNeverOpensFilesOutsideTheDir(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir, "sub.json"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	w := newJournalWriter(t, dir, nil)
+	w := newJournalWriter(t, dir)
 	for _, name := range []string{"../outside.json", filepath.Join(root, "outside.json"), ".hidden.json", "..", "sub.json", "a/../../outside.json", `..\outside.json`} {
-		w.appendRecord(Record{Seq: 1, File: name, Method: "POST", Type: fixtures.Unknown})
+		w.appendRecord(journal.Record{Seq: 1, File: name, Method: "POST", Type: fixtures.Unknown})
 	}
-	_, base := startInspector(t, InspectorConfig{Dir: dir, ForwardTo: "http://127.0.0.1:1/"})
+	_, base := startInspector(t, Config{Dir: dir, ForwardTo: "http://127.0.0.1:1/"})
 	for id := 1; id <= 7; id++ {
 		for _, suffix := range []string{"", "/body", "/body?download=1", "/curl"} {
 			status, _, body := inspDo(t, http.MethodGet, base+"/api/events/"+strconv.Itoa(id)+suffix, nil, nil)
@@ -415,7 +417,7 @@ func TestInspectorNeverOpensFilesOutsideTheDir(t *testing.T) {
 			}
 		}
 	}
-	var p EventPage
+	var p eventPage
 	inspGetJSON(t, base+"/api/events?q=top-secret", &p) // the text filter reads bodies too
 	if len(p.Events) != 0 {
 		t.Errorf("text search read a file outside the dir: %v", inspIDs(p.Events))
@@ -430,47 +432,88 @@ func TestInspectorNeverOpensFilesOutsideTheDir(t *testing.T) {
 
 func TestInspectorOnlyListensOnLoopback(t *testing.T) {
 	for _, addr := range []string{"0.0.0.0:0", ":0", "[::]:0", "example.com:0", "192.0.2.1:0", "127.0.0.1", "localhost"} {
-		if ln, err := ListenInspector(addr); err == nil {
+		ln, err := Listen(addr)
+		if err == nil {
 			ln.Close()
-			t.Errorf("ListenInspector(%q) listened; want a refusal", addr)
+		}
+		if ae := (*AddrError)(nil); !errors.As(err, &ae) {
+			t.Errorf("Listen(%q): %v, want an *AddrError", addr, err)
 		}
 	}
 	for _, addr := range []string{"127.0.0.1:0", "localhost:0"} {
-		ln, err := ListenInspector(addr)
+		ln, err := Listen(addr)
 		if err != nil {
-			t.Errorf("ListenInspector(%q): %v", addr, err)
+			t.Errorf("Listen(%q): %v", addr, err)
 			continue
 		}
 		ip := ln.Addr().(*net.TCPAddr).IP
 		ln.Close()
 		if !ip.IsLoopback() {
-			t.Errorf("ListenInspector(%q) bound %s", addr, ip)
+			t.Errorf("Listen(%q) bound %s", addr, ip)
 		}
 	}
-	ln, err := ListenInspector("127.0.0.1:0")
+	ln, err := Listen("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	if _, err := ListenInspector(ln.Addr().String()); err == nil || !strings.Contains(err.Error(), "--inspect") {
+	if _, err := Listen(ln.Addr().String()); err == nil || !strings.Contains(err.Error(), "--inspect") {
 		t.Errorf("port in use: %v, want an error that says what to do", err)
+	}
+}
+
+func TestListenBesideMovesOnlyWhenAllowedAndNeverToTheWebhookPort(t *testing.T) {
+	taken, err := Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	addr := taken.Addr().String()
+	port := taken.Addr().(*net.TCPAddr).Port
+
+	if ln, _, err := ListenBeside(addr, 0, false); err == nil || !errors.Is(err, syscall.EADDRINUSE) {
+		if ln != nil {
+			ln.Close()
+		}
+		t.Errorf("a chosen address that is taken: %v, want address in use", err)
+	}
+	ln, moved, err := ListenBeside(addr, port+1, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	if !moved || got == port || got == port+1 {
+		t.Errorf("moved %v to port %d: want a move off %d that skips the webhook port %d", moved, got, port, port+1)
+	}
+
+	ln, moved, err = ListenBeside("127.0.0.1:0", 0, true)
+	if err != nil || moved {
+		t.Errorf("a free address: moved %v, %v", moved, err)
+	}
+	if ln != nil {
+		ln.Close()
+	}
+	var ae *AddrError
+	if _, _, err := ListenBeside("127.0.0.1:7700", 7700, true); !errors.As(err, &ae) || !strings.Contains(err.Error(), "webhook port 7700") {
+		t.Errorf("the webhook port: %v, want an *AddrError naming it", err)
 	}
 }
 
 func TestInspectorServeStopsWithItsContextEvenWithAStreamOpen(t *testing.T) {
 	dir := t.TempDir()
-	in, err := NewInspector(InspectorConfig{Dir: dir, Hub: NewHub()})
+	in, err := New(Config{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := ListenInspector("127.0.0.1:0")
+	ln, err := Listen("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- in.Serve(ctx, ln) }()
-	resp, err := http.Get(InspectorURL(ln) + "/api/stream")
+	resp, err := http.Get(URL(ln) + "/api/stream")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -494,7 +537,7 @@ func TestInspectorServeStopsWithItsContextEvenWithAStreamOpen(t *testing.T) {
 }
 
 func TestNewInspectorNeedsADir(t *testing.T) {
-	if _, err := NewInspector(InspectorConfig{}); err == nil {
+	if _, err := New(Config{}); err == nil {
 		t.Error("no dir: no error")
 	}
 }

@@ -1,4 +1,4 @@
-package capture
+package inspector
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/portant-hooks/portant-hooks/capture"
 	"github.com/portant-hooks/portant-hooks/fixtures"
 )
 
@@ -149,26 +151,31 @@ func TestInspectorInABrowser(t *testing.T) {
 	dir := t.TempDir()
 	gen := fixtures.NewGenerator(42, fixtures.CasingDocumented)
 	// A first listen saves two events, and stops.
-	first := startListener(t, Config{Dir: dir})
+	first := startListener(t, capture.Config{Dir: dir})
 	first.post(gen.Event(fixtures.SignaturesRequested))
 	first.post(gen.Event(fixtures.EmailsCreated))
 	first.stop()
-	// A second listen on the same dir, with the inspector.
-	hub := NewHub()
-	second := startListener(t, Config{Dir: dir, Hub: hub})
+	// A second listen on the same dir, with the inspector (which the test
+	// restarts: the listener tells whichever is serving).
+	var current atomic.Pointer[Inspector]
+	second := startListener(t, capture.Config{Dir: dir, OnSave: func() {
+		if in := current.Load(); in != nil {
+			in.Notify()
+		}
+	}})
 	defer second.stop()
 
 	target := &inspHandlerRecorder{}
 	handler := httptest.NewServer(target)
 	defer handler.Close()
-	// A poll slower than the test: events can only show up live through the hub.
-	icfg := InspectorConfig{Dir: dir, Hub: hub, Poll: time.Hour, Webhook: second.url}
-	ln, err := ListenInspector("127.0.0.1:0")
+	// A poll slower than the test: events can only show up live through Notify.
+	icfg := Config{Dir: dir, Poll: time.Hour}
+	ln, err := Listen("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr, base := ln.Addr().String(), InspectorURL(ln)
-	stopInspector := serveInspector(t, icfg, ln)
+	addr, base := ln.Addr().String(), URL(ln)
+	stopInspector := serveInspector(t, icfg, ln, second.url, &current)
 
 	ctx, pageErrors := inspBrowser(t, chrome)
 	inspStep(t, ctx, "open the inspector", 20*time.Second,
@@ -204,10 +211,10 @@ func TestInspectorInABrowser(t *testing.T) {
 	stopInspector()
 	inspWaitFor(t, ctx, "the page sees the stream drop", `document.querySelector('#conn').dataset.state !== 'live'`)
 	second.post(gen.Event(fixtures.SignaturesCompleted))
-	if ln, err = ListenInspector(addr); err != nil {
+	if ln, err = Listen(addr); err != nil {
 		t.Fatalf("listen again on %s: %v", addr, err)
 	}
-	serveInspector(t, icfg, ln)
+	serveInspector(t, icfg, ln, second.url, &current)
 	inspWaitFor(t, ctx, "after reconnecting, the event saved meanwhile appears",
 		`document.querySelector('#conn').dataset.state === 'live' &&
 		 document.querySelectorAll('#events li').length === 6 && document.querySelector('#events li').id === 'ev-6'`)
@@ -343,14 +350,14 @@ type testListener struct {
 	stop func()
 }
 
-func startListener(t *testing.T, cfg Config) *testListener {
+func startListener(t *testing.T, cfg capture.Config) *testListener {
 	t.Helper()
 	ready := make(chan string, 1)
-	cfg.Port, cfg.Format = 0, FormatQuiet
+	cfg.Port, cfg.Format = 0, capture.FormatQuiet
 	cfg.OnReady = func(url string) error { ready <- url; return nil }
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, cfg) }()
+	go func() { done <- capture.Serve(ctx, cfg) }()
 	l := &testListener{t: t}
 	select {
 	case l.url = <-ready:
@@ -402,14 +409,16 @@ func (l *testListener) post(body []byte) {
 	}
 }
 
-// serveInspector serves an inspector on ln until the returned func (or the
-// end of the test) stops it.
-func serveInspector(t *testing.T, cfg InspectorConfig, ln net.Listener) (stop func()) {
+// serveInspector serves an inspector for the listener at webhook on ln,
+// as current, until the returned func (or the end of the test) stops it.
+func serveInspector(t *testing.T, cfg Config, ln net.Listener, webhook string, current *atomic.Pointer[Inspector]) (stop func()) {
 	t.Helper()
-	in, err := NewInspector(cfg)
+	in, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	in.SetWebhook(webhook)
+	current.Store(in)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- in.Serve(ctx, ln) }()

@@ -1,4 +1,4 @@
-package capture
+package inspector
 
 import (
 	"bytes"
@@ -13,11 +13,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/portant-hooks/portant-hooks/internal/httpx"
+	"github.com/portant-hooks/portant-hooks/internal/journal"
 	"github.com/portant-hooks/portant-hooks/replay"
 )
 
-// ReplayResult is POST /api/events/{id}/replay: what the handler answered.
-type ReplayResult struct {
+// replayResult is POST /api/events/{id}/replay: what the handler answered.
+type replayResult struct {
 	ID         int                 `json:"id"`
 	To         string              `json:"to"`
 	Status     int                 `json:"status,omitempty"` // 0 when no answer came
@@ -51,8 +52,8 @@ func replayTarget(s string) (*url.URL, error) {
 
 // replayEvent sends a saved event again, through the one sender: the body
 // byte for byte, with the recorded headers that may be sent again.
-func replayEvent(ctx context.Context, client *http.Client, rec Record, body []byte, target *url.URL) ReplayResult {
-	res := ReplayResult{To: target.String()}
+func replayEvent(ctx context.Context, client *http.Client, rec journal.Record, body []byte, target *url.URL) replayResult {
+	res := replayResult{To: target.String()}
 	sender, err := replay.NewSender(client, res.To, replay.WithKeepBody(replayBodyShown))
 	if err != nil {
 		res.Error = err.Error()
@@ -85,7 +86,7 @@ const curlInlineMax = 256 << 10
 
 // curlCommand is a POSIX shell command that sends the event as replay does.
 // Every argument is single-quoted, so no payload can break out of it.
-func curlCommand(rec Record, body []byte, path, to string) string {
+func curlCommand(rec journal.Record, body []byte, path, to string) string {
 	var sb strings.Builder
 	sb.WriteString("curl -sS -i")
 	if rec.Method != "" && rec.Method != http.MethodPost {

@@ -1,4 +1,4 @@
-package capture
+package inspector
 
 import (
 	"bytes"
@@ -22,9 +22,9 @@ func newEventIndex(dir string) *eventIndex {
 	return &eventIndex{journal.NewIndex(dir)}
 }
 
-// EventSummary is one event in the inspector's list: /api/events and the
+// eventSummary is one event in the inspector's list: /api/events and the
 // live stream.
-type EventSummary struct {
+type eventSummary struct {
 	ID           int                `json:"id"`  // position in events.ndjson, from 1
 	Seq          uint64             `json:"seq"` // the listener's arrival number
 	File         string             `json:"file,omitempty"`
@@ -39,12 +39,12 @@ type EventSummary struct {
 	Status       int                `json:"status,omitempty"`
 }
 
-func summaryOf(id int, r Record) EventSummary {
+func summaryOf(id int, r journal.Record) eventSummary {
 	t := r.Type
 	if t == "" {
 		t = fixtures.Unknown
 	}
-	return EventSummary{
+	return eventSummary{
 		ID: id, Seq: r.Seq, File: r.File, Received: r.Received, Method: r.Method, Path: r.Path,
 		EventID: r.EventID, Type: t, Size: r.Size, Valid: r.Valid, ProblemCount: len(r.Problems),
 		Status: r.Status,
@@ -65,9 +65,9 @@ func (f eventFilter) cheap(e journal.Entry) bool {
 	return !f.Invalid || !e.Valid
 }
 
-// EventPage is one page of the list, newest first.
-type EventPage struct {
-	Events []EventSummary `json:"events"`
+// eventPage is one page of the list, newest first.
+type eventPage struct {
+	Events []eventSummary `json:"events"`
 	// Next is the id to pass as before= for the following (older) page; 0
 	// when this page reaches the oldest event.
 	Next int `json:"next"`
@@ -79,9 +79,9 @@ type EventPage struct {
 
 // list returns up to limit events older than before (0: from the newest)
 // that pass f.
-func (x *eventIndex) list(ctx context.Context, dir string, before, limit int, f eventFilter) (EventPage, error) {
+func (x *eventIndex) list(ctx context.Context, dir string, before, limit int, f eventFilter) (eventPage, error) {
 	entries := x.Entries()
-	p := EventPage{Events: []EventSummary{}, Total: len(entries), Latest: len(entries)}
+	p := eventPage{Events: []eventSummary{}, Total: len(entries), Latest: len(entries)}
 	start := len(entries)
 	if before > 0 && before-1 < start {
 		start = before - 1
@@ -123,14 +123,14 @@ func (x *eventIndex) list(ctx context.Context, dir string, before, limit int, f 
 }
 
 // get returns the record with the given id.
-func (x *eventIndex) get(id int) (Record, bool, error) {
+func (x *eventIndex) get(id int) (journal.Record, bool, error) {
 	entries := x.Entries()
 	if id < 1 || id > len(entries) {
-		return Record{}, false, nil
+		return journal.Record{}, false, nil
 	}
 	jr, err := x.Open()
 	if err != nil {
-		return Record{}, false, err
+		return journal.Record{}, false, err
 	}
 	defer jr.Close()
 	r, err := jr.Record(entries[id-1])
@@ -139,7 +139,7 @@ func (x *eventIndex) get(id int) (Record, bool, error) {
 
 // since returns the events after id, oldest first, at most max of them;
 // more is true when there were more.
-func (x *eventIndex) since(after, max int) (evs []EventSummary, more bool, err error) {
+func (x *eventIndex) since(after, max int) (evs []eventSummary, more bool, err error) {
 	entries := x.Entries()
 	if after >= len(entries) {
 		return nil, false, nil
@@ -164,7 +164,7 @@ func (x *eventIndex) since(after, max int) (evs []EventSummary, more bool, err e
 
 // matchesText looks for needle (lower case) in what a person sees of an
 // event: its ids, type, file, path, headers, problems, and its body.
-func matchesText(r Record, dir, needle string) bool {
+func matchesText(r journal.Record, dir, needle string) bool {
 	fields := []string{r.EventID, string(r.Type), r.File, r.Path, r.Query, r.Remote, r.Method}
 	for name, vs := range r.Headers {
 		fields = append(fields, name)

@@ -1,4 +1,4 @@
-package capture
+package inspector
 
 import (
 	"context"
@@ -19,28 +19,30 @@ import (
 )
 
 // journalWriter writes a store dir the way the listener does (a body file,
-// then a journal line, then a Hub publish), so the inspector can be tested
+// then a journal line, then a call to OnSave), so the inspector can be tested
 // on its own.
 type journalWriter struct {
 	t   testing.TB
 	dir string
-	hub *Hub
-	val *fixtures.Validator
-	seq uint64
-	at  time.Time
+	// onSave, when set, is called after each event, as the listener calls
+	// capture.Config.OnSave.
+	onSave func()
+	val    *fixtures.Validator
+	seq    uint64
+	at     time.Time
 }
 
-func newJournalWriter(t testing.TB, dir string, hub *Hub) *journalWriter {
+func newJournalWriter(t testing.TB, dir string) *journalWriter {
 	t.Helper()
 	v, err := fixtures.NewValidator(fixtures.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &journalWriter{t: t, dir: dir, hub: hub, val: v, at: time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)}
+	return &journalWriter{t: t, dir: dir, val: v, at: time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)}
 }
 
 // add saves body as the next event and returns its record.
-func (w *journalWriter) add(body []byte, headers map[string][]string) Record {
+func (w *journalWriter) add(body []byte, headers map[string][]string) journal.Record {
 	w.t.Helper()
 	w.seq++
 	w.at = w.at.Add(1500 * time.Millisecond)
@@ -56,20 +58,20 @@ func (w *journalWriter) add(body []byte, headers map[string][]string) Record {
 	if headers == nil {
 		headers = map[string][]string{"Content-Type": {"application/json"}, "User-Agent": {"Portant-Webhooks/1.0"}}
 	}
-	rec := Record{
+	rec := journal.Record{
 		Seq: w.seq, File: name, Received: w.at, Method: http.MethodPost, Path: "/hooks/portant",
 		Headers: headers, Remote: "127.0.0.1:53412", Size: int64(len(body)), SHA256: "0",
 		EventID: rep.EventID, Type: typ, Valid: rep.Valid(), Problems: rep.Problems, Status: 200,
 	}
 	w.appendRecord(rec)
-	if w.hub != nil {
-		w.hub.Publish(rec)
+	if w.onSave != nil {
+		w.onSave()
 	}
 	return rec
 }
 
 // appendRecord writes one journal line as it is.
-func (w *journalWriter) appendRecord(rec Record) {
+func (w *journalWriter) appendRecord(rec journal.Record) {
 	w.t.Helper()
 	line, err := json.Marshal(rec)
 	if err != nil {
@@ -107,13 +109,13 @@ func inspHexID(n int) string { return fmt.Sprintf("%048x", n) }
 
 // startInspector serves an inspector on a free loopback port until the test
 // ends, and returns its base URL.
-func startInspector(t testing.TB, cfg InspectorConfig) (*Inspector, string) {
+func startInspector(t testing.TB, cfg Config) (*Inspector, string) {
 	t.Helper()
-	in, err := NewInspector(cfg)
+	in, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := ListenInspector("127.0.0.1:0")
+	ln, err := Listen("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +133,7 @@ func startInspector(t testing.TB, cfg InspectorConfig) (*Inspector, string) {
 			t.Error("Serve did not return within 5s of its context ending")
 		}
 	})
-	return in, InspectorURL(ln)
+	return in, URL(ln)
 }
 
 // inspDo sends a request (to the inspector or the listener) and returns the
@@ -183,7 +185,7 @@ func inspPort(t testing.TB, base string) string {
 	return port
 }
 
-func inspIDs(evs []EventSummary) []int {
+func inspIDs(evs []eventSummary) []int {
 	out := make([]int, len(evs))
 	for i, e := range evs {
 		out[i] = e.ID

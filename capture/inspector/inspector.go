@@ -1,55 +1,53 @@
-package capture
+// Package inspector is the local web page that lists, shows, replays and
+// exports the events a listener (package capture) saved: its HTTP API, the
+// live stream of new events, and the page itself, embedded.
+package inspector
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
 	"github.com/portant-hooks/portant-hooks/internal/httpx"
+	"github.com/portant-hooks/portant-hooks/internal/journal"
 )
 
-// DefaultInspectAddr is where listen serves the inspector unless told otherwise.
-const DefaultInspectAddr = "127.0.0.1:7679"
+// DefaultAddr is where listen serves the inspector unless told otherwise.
+const DefaultAddr = "127.0.0.1:7679"
 
-//go:embed inspector
-var inspectorAssets embed.FS
+//go:embed index.html app.js style.css favicon.svg
+var assets embed.FS
 
-// InspectorConfig is what the inspector serves and how.
-type InspectorConfig struct {
+// Config is what the inspector serves and how.
+type Config struct {
 	// Dir is the store directory: events.ndjson and the saved bodies.
 	Dir string
-	// Hub wakes the live stream when the listener saves an event. Without
-	// one the stream still sees new events, by looking at the journal every
-	// Poll.
-	Hub *Hub
 	// ForwardTo is the default replay target (listen's --forward-to). It is
 	// checked when used, like a URL typed in: the listener reports a bad one.
 	ForwardTo string
-	// Webhook is the listener's URL, for the page's "waiting for events" hint.
-	Webhook string
 	// Client sends replays. Nil means a client with a 10s timeout that does
 	// not follow redirects (a handler's redirect is worth seeing).
 	Client *http.Client
-	// Validator re-checks a body to place its problems in the pretty view.
-	// Nil means the default schema.
-	Validator *fixtures.Validator
 	// Heartbeat is how often an idle stream sends a comment so proxies and
 	// the browser keep it open; 0 means 15s.
 	Heartbeat time.Duration
-	// Poll is how often the stream looks at the journal without a wake-up
-	// from the hub; 0 means 1s.
+	// Poll is how often the stream looks at the journal when Notify has not
+	// woken it (the journal may be written by a listen in another process);
+	// 0 means 1s.
 	Poll time.Duration
 	// Version is shown in the page.
 	Version string
@@ -59,14 +57,16 @@ type InspectorConfig struct {
 // captured events. It reads everything from the store dir, so it shows the
 // events that were there before listen started as well as the new ones.
 type Inspector struct {
-	cfg     InspectorConfig
-	index   *eventIndex
-	csp     string                 // on every answer
-	webhook atomic.Pointer[string] // set once the listener knows its URL
+	cfg       Config
+	index     *eventIndex
+	validator *fixtures.Validator    // places a body's problems in the pretty view
+	wake      wakeups                // the live streams, told by Notify
+	csp       string                 // on every answer
+	webhook   atomic.Pointer[string] // set once the listener knows its URL
 }
 
-// NewInspector checks the config and fills in defaults.
-func NewInspector(cfg InspectorConfig) (*Inspector, error) {
+// New checks the config and fills in defaults.
+func New(cfg Config) (*Inspector, error) {
 	if cfg.Dir == "" {
 		return nil, errors.New("inspector: no store dir")
 	}
@@ -76,12 +76,9 @@ func NewInspector(cfg InspectorConfig) (*Inspector, error) {
 	if cfg.Client == nil {
 		cfg.Client = httpx.NewClient(httpx.ClientOptions{Timeout: 10 * time.Second})
 	}
-	if cfg.Validator == nil {
-		v, err := fixtures.NewValidator(fixtures.Options{})
-		if err != nil {
-			return nil, fmt.Errorf("inspector: %w", err)
-		}
-		cfg.Validator = v
+	v, err := fixtures.NewValidator(fixtures.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("inspector: %w", err)
 	}
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = 15 * time.Second
@@ -90,8 +87,9 @@ func NewInspector(cfg InspectorConfig) (*Inspector, error) {
 		cfg.Poll = time.Second
 	}
 	return &Inspector{
-		cfg:   cfg,
-		index: newEventIndex(cfg.Dir),
+		cfg:       cfg,
+		index:     newEventIndex(cfg.Dir),
+		validator: v,
 		csp: "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
 			"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
 	}, nil
@@ -101,17 +99,29 @@ func NewInspector(cfg InspectorConfig) (*Inspector, error) {
 // listening (its port may have been picked by the system).
 func (in *Inspector) SetWebhook(url string) { in.webhook.Store(&url) }
 
-// ListenInspector binds addr for the inspector. Only loopback addresses are
-// accepted: the inspector replays and exports captured events, so it is for
-// the person at this machine, never for the network (the webhook port may
-// be exposed through a tunnel; this one must not be).
-func ListenInspector(addr string) (net.Listener, error) {
+// Notify tells the live streams that the journal has a new line, so the
+// pages show it at once rather than at the next Poll. It never blocks:
+// listen passes it to the listener as capture.Config.OnSave.
+func (in *Inspector) Notify() { in.wake.notify() }
+
+// AddrError is an address the inspector may not listen on. Its message
+// names the setting as listen's flag does (--inspect) and says what would do.
+type AddrError struct{ msg string }
+
+func (e *AddrError) Error() string { return e.msg }
+
+// Listen binds addr (HOST:PORT; port 0 picks a free one) for the inspector.
+// Only loopback addresses are accepted, anything else is an *AddrError: the
+// inspector replays and exports captured events, so it is for the person at
+// this machine, never for the network (the webhook port may be exposed
+// through a tunnel; this one must not be).
+func Listen(addr string) (net.Listener, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return nil, fmt.Errorf("inspector address %q: %w (use HOST:PORT, e.g. %s)", addr, err, DefaultInspectAddr)
+		return nil, &AddrError{fmt.Sprintf("--inspect %q is not HOST:PORT: use a loopback address such as %s", addr, DefaultAddr)}
 	}
 	if !httpx.IsLoopback(host) {
-		return nil, fmt.Errorf("inspector address %q is not loopback: the inspector only listens on localhost, 127.0.0.1 or [::1]", addr)
+		return nil, &AddrError{fmt.Sprintf("--inspect %q is not loopback: the inspector only listens on localhost, 127.0.0.1 or [::1]", addr)}
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -120,8 +130,41 @@ func ListenInspector(addr string) (net.Listener, error) {
 	return ln, nil
 }
 
-// InspectorURL is the address a person opens for the inspector on ln.
-func InspectorURL(ln net.Listener) string { return "http://" + ln.Addr().String() }
+// ListenBeside is Listen for the inspector of a listener on webhookPort (0
+// when the system picks it), which it never shares. When move is set and
+// addr's port is taken (a second listen beside the first, with the default
+// address), it takes the next free port of the ten after it, else any free
+// port, as ngrok's inspector does; moved says so. An address a person chose
+// should not move.
+func ListenBeside(addr string, webhookPort int, move bool) (ln net.Listener, moved bool, err error) {
+	host, portText, err := net.SplitHostPort(addr)
+	port, _ := strconv.Atoi(portText)
+	if err == nil && port != 0 && port == webhookPort {
+		return nil, false, &AddrError{fmt.Sprintf("--inspect %s uses the webhook port %d: the inspector needs its own port (the webhook port may be exposed through a tunnel, the inspector must not be)", addr, webhookPort)}
+	}
+	ln, err = Listen(addr)
+	if !move || !errors.Is(err, syscall.EADDRINUSE) {
+		return ln, false, err
+	}
+	for next := port + 1; next <= port+10; next++ {
+		if next == webhookPort {
+			continue
+		}
+		if ln, err := Listen(net.JoinHostPort(host, strconv.Itoa(next))); err == nil {
+			return ln, true, nil
+		}
+	}
+	for range 3 { // the system may pick the port the listener is about to take
+		if ln, err = Listen(net.JoinHostPort(host, "0")); err != nil || ln.Addr().(*net.TCPAddr).Port != webhookPort {
+			return ln, err == nil, err
+		}
+		ln.Close()
+	}
+	return nil, false, fmt.Errorf("inspector: no free port beside %s", addr)
+}
+
+// URL is the address a person opens for the inspector on ln.
+func URL(ln net.Listener) string { return "http://" + ln.Addr().String() }
 
 // Serve answers on ln until ctx ends, then lets requests in flight finish
 // for a moment and returns nil.
@@ -131,7 +174,7 @@ func (in *Inspector) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("inspector: %s is not a TCP address", ln.Addr())
 	}
 	srv := &http.Server{
-		Handler:           in.Handler(tcp.Port),
+		Handler:           in.handler(tcp.Port),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second, // the stream lifts it for itself
@@ -160,9 +203,9 @@ func (in *Inspector) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// Handler is the inspector's HTTP handler for a server on the given
+// handler is the inspector's HTTP handler for a server on the given
 // loopback port: requests naming any other host or port are refused.
-func (in *Inspector) Handler(port int) http.Handler {
+func (in *Inspector) handler(port int) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/info", in.handleInfo)
 	mux.HandleFunc("GET /api/events", in.handleList)
@@ -174,8 +217,7 @@ func (in *Inspector) Handler(port int) http.Handler {
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, "no such API: see GET /api/events, /api/events/{id}, /api/stream, POST /api/events/{id}/replay")
 	})
-	static, _ := fs.Sub(inspectorAssets, "inspector")
-	files := http.FileServerFS(static)
+	files := http.FileServerFS(assets)
 	mux.Handle("GET /{$}", noCache(files))
 	for _, name := range []string{"app.js", "style.css", "favicon.svg"} {
 		mux.Handle("GET /"+name, noCache(files))
@@ -247,19 +289,18 @@ func apiError(w http.ResponseWriter, status int, msg string) {
 	}{msg})
 }
 
-// InspectorInfo is GET /api/info: what the page shows in its header.
-type InspectorInfo struct {
+// pageInfo is GET /api/info: what the page shows in its header.
+type pageInfo struct {
 	Dir       string `json:"dir"`
 	ForwardTo string `json:"forwardTo,omitempty"`
 	Webhook   string `json:"webhook,omitempty"`
 	Version   string `json:"version,omitempty"`
-	Live      bool   `json:"live"` // a hub wakes the stream
 	// Types are the event types, for the page's filter and badge colours.
 	Types []fixtures.EventType `json:"types"`
 }
 
 func (in *Inspector) handleInfo(w http.ResponseWriter, r *http.Request) {
-	info := InspectorInfo{Dir: in.cfg.Dir, ForwardTo: in.cfg.ForwardTo, Webhook: in.cfg.Webhook, Version: in.cfg.Version, Live: in.cfg.Hub != nil, Types: fixtures.Types}
+	info := pageInfo{Dir: in.cfg.Dir, ForwardTo: in.cfg.ForwardTo, Version: in.cfg.Version, Types: fixtures.Types}
 	if u := in.webhook.Load(); u != nil {
 		info.Webhook = *u
 	}
@@ -318,24 +359,24 @@ func queryInt(s string, def int) (int, error) {
 }
 
 // record finds the event named by the {id} in the path, or answers 404.
-func (in *Inspector) record(w http.ResponseWriter, r *http.Request) (int, Record, bool) {
+func (in *Inspector) record(w http.ResponseWriter, r *http.Request) (int, journal.Record, bool) {
 	id, err := strconv.Atoi(r.PathValue("id"))
 	if err != nil || id < 1 {
 		apiError(w, http.StatusNotFound, "no event "+strconv.Quote(r.PathValue("id"))+": ids are whole numbers from 1, as listed by GET /api/events")
-		return 0, Record{}, false
+		return 0, journal.Record{}, false
 	}
 	if _, err := in.index.Refresh(); err != nil {
 		apiError(w, http.StatusInternalServerError, err.Error())
-		return 0, Record{}, false
+		return 0, journal.Record{}, false
 	}
 	rec, ok, err := in.index.get(id)
 	if err != nil {
 		apiError(w, http.StatusInternalServerError, err.Error())
-		return 0, Record{}, false
+		return 0, journal.Record{}, false
 	}
 	if !ok {
 		apiError(w, http.StatusNotFound, fmt.Sprintf("no event %d in %s", id, in.index.Path()))
-		return 0, Record{}, false
+		return 0, journal.Record{}, false
 	}
 	return id, rec, true
 }
@@ -381,25 +422,36 @@ func (in *Inspector) handleCurl(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	to := r.URL.Query().Get("to")
-	if to == "" {
-		to = in.cfg.ForwardTo
-	}
-	if to == "" {
-		to = curlPlaceholderURL
-	}
-	if _, err := replayTarget(to); err != nil {
-		apiError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	body, err := in.readBody(rec)
-	if err != nil {
-		apiError(w, http.StatusNotFound, err.Error())
+	// A curl command is worth copying before the handler's URL is known.
+	target, body, ok := in.replayInput(w, rec, cmp.Or(r.URL.Query().Get("to"), in.cfg.ForwardTo, curlPlaceholderURL))
+	if !ok {
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	fmt.Fprintln(w, curlCommand(rec, body, in.bodyPath(rec), to))
+	fmt.Fprintln(w, curlCommand(rec, body, in.bodyPath(rec), target.String()))
+}
+
+// replayInput is what a replay or a curl command of rec needs: the target
+// (to, else --forward-to) and the saved body. It answers the request
+// itself when either is missing or wrong.
+func (in *Inspector) replayInput(w http.ResponseWriter, rec journal.Record, to string) (*url.URL, []byte, bool) {
+	to = cmp.Or(strings.TrimSpace(to), in.cfg.ForwardTo)
+	if to == "" {
+		apiError(w, http.StatusBadRequest, "nowhere to replay to: type your handler's URL, or start listen with --forward-to URL")
+		return nil, nil, false
+	}
+	target, err := replayTarget(to)
+	if err != nil {
+		apiError(w, http.StatusBadRequest, err.Error())
+		return nil, nil, false
+	}
+	body, err := in.readBody(rec)
+	if err != nil {
+		apiError(w, http.StatusNotFound, err.Error())
+		return nil, nil, false
+	}
+	return target, body, true
 }
 
 func (in *Inspector) handleReplay(w http.ResponseWriter, r *http.Request) {
@@ -418,22 +470,8 @@ func (in *Inspector) handleReplay(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	to := strings.TrimSpace(req.To)
-	if to == "" {
-		to = in.cfg.ForwardTo
-	}
-	if to == "" {
-		apiError(w, http.StatusBadRequest, "nowhere to replay to: type your handler's URL, or start listen with --forward-to URL")
-		return
-	}
-	target, err := replayTarget(to)
-	if err != nil {
-		apiError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	body, err := in.readBody(rec)
-	if err != nil {
-		apiError(w, http.StatusNotFound, err.Error())
+	target, body, ok := in.replayInput(w, rec, req.To)
+	if !ok {
 		return
 	}
 	res := replayEvent(r.Context(), in.cfg.Client, rec, body, target)

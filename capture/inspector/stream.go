@@ -1,4 +1,4 @@
-package capture
+package inspector
 
 import (
 	"encoding/json"
@@ -17,7 +17,7 @@ const streamBacklogMax = 200
 // journal line, with the event's id as the SSE id. A client resumes with
 // Last-Event-ID (the browser sends it when it reconnects) or ?after=ID and
 // gets every event after it, so a dropped connection loses nothing. The
-// journal is the source: the hub only says when to look.
+// journal is the source: Notify only says when to look.
 func (in *Inspector) handleStream(w http.ResponseWriter, r *http.Request) {
 	after, fromLatest, err := streamStart(r)
 	if err != nil {
@@ -31,12 +31,8 @@ func (in *Inspector) handleStream(w http.ResponseWriter, r *http.Request) {
 	if fromLatest {
 		after = len(in.index.Entries())
 	}
-	var wake <-chan Record
-	if in.cfg.Hub != nil {
-		ch, stop := in.cfg.Hub.Subscribe(64)
-		defer stop()
-		wake = ch
-	}
+	wake, stop := in.wake.subscribe()
+	defer stop()
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Time{}) // a stream lives as long as the page
 	h := w.Header()
@@ -82,12 +78,7 @@ func (in *Inspector) handleStream(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
 			return
-		case _, ok := <-wake:
-			if !ok {
-				wake = nil
-				continue
-			}
-			drainWakeups(wake)
+		case <-wake:
 			if send() != nil {
 				return
 			}
@@ -110,17 +101,6 @@ func (in *Inspector) sendReset(w http.ResponseWriter, rc *http.ResponseControlle
 	fmt.Fprintf(w, "id: %d\nevent: reset\ndata: {\"latest\":%d}\n\n", latest, latest)
 	*after = latest
 	return rc.Flush()
-}
-
-// drainWakeups empties a wake-up channel: one look at the journal covers them all.
-func drainWakeups(ch <-chan Record) {
-	for {
-		select {
-		case <-ch:
-		default:
-			return
-		}
-	}
 }
 
 // streamStart reads where a stream starts: after Last-Event-ID, else after

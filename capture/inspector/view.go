@@ -1,4 +1,4 @@
-package capture
+package inspector
 
 import (
 	"bytes"
@@ -14,10 +14,10 @@ import (
 	"github.com/portant-hooks/portant-hooks/internal/journal"
 )
 
-// EventDetail is GET /api/events/{id}: the record and its body as the page
+// eventDetail is GET /api/events/{id}: the record and its body as the page
 // shows it.
-type EventDetail struct {
-	EventSummary
+type eventDetail struct {
+	eventSummary
 	Query   string              `json:"query,omitempty"`
 	Remote  string              `json:"remote"`
 	SHA256  string              `json:"sha256"`
@@ -25,27 +25,27 @@ type EventDetail struct {
 	// Problems are as recorded, placed in the saved file.
 	Problems []fixtures.Problem `json:"problems"`
 	// Forward is what the --forward-to handler answered when it was captured.
-	Forward   *Forward `json:"forward,omitempty"`
-	View      BodyView `json:"view"`
-	ForwardTo string   `json:"forwardTo,omitempty"` // the default replay target
+	Forward   *journal.Forward `json:"forward,omitempty"`
+	View      bodyView         `json:"view"`
+	ForwardTo string           `json:"forwardTo,omitempty"` // the default replay target
 }
 
-// BodyView is the body as the page displays it, with the problems placed in
+// bodyView is the body as the page displays it, with the problems placed in
 // that text.
-type BodyView struct {
+type bodyView struct {
 	// Kind is "json" (pretty-printed), "text" (as received: not JSON, or too
 	// big to reformat) or "missing" (no body was saved).
 	Kind      string        `json:"kind"`
 	Text      string        `json:"text"`
 	Truncated bool          `json:"truncated,omitempty"`
 	Note      string        `json:"note,omitempty"`
-	Problems  []ViewProblem `json:"problems"`
+	Problems  []viewProblem `json:"problems"`
 }
 
-// ViewProblem is a problem placed in BodyView.Text (Line, Column) and in the
+// viewProblem is a problem placed in bodyView.Text (Line, Column) and in the
 // saved file (FileLine, FileColumn), which differ once the JSON is
 // pretty-printed.
-type ViewProblem struct {
+type viewProblem struct {
 	fixtures.Problem
 	FileLine   int `json:"fileLine"`
 	FileColumn int `json:"fileColumn"`
@@ -55,9 +55,9 @@ type ViewProblem struct {
 // highlight; bigger ones are shown as received, cut, and downloaded whole.
 const viewLimit = 1 << 20
 
-func (in *Inspector) detail(id int, rec Record) EventDetail {
-	d := EventDetail{
-		EventSummary: summaryOf(id, rec),
+func (in *Inspector) detail(id int, rec journal.Record) eventDetail {
+	d := eventDetail{
+		eventSummary: summaryOf(id, rec),
 		Query:        rec.Query, Remote: rec.Remote, SHA256: rec.SHA256,
 		Headers: rec.Headers, Problems: rec.Problems, Forward: rec.Forward, ForwardTo: in.cfg.ForwardTo,
 	}
@@ -71,8 +71,8 @@ func (in *Inspector) detail(id int, rec Record) EventDetail {
 	return d
 }
 
-func (in *Inspector) view(rec Record) BodyView {
-	v := BodyView{Problems: []ViewProblem{}}
+func (in *Inspector) view(rec journal.Record) bodyView {
+	v := bodyView{Problems: []viewProblem{}}
 	f, err := in.openBody(rec)
 	if err != nil {
 		v.Kind, v.Note = "missing", err.Error()
@@ -94,12 +94,12 @@ func (in *Inspector) view(rec Record) BodyView {
 		v.Note = fmt.Sprintf("larger than %d KiB: shown as received and cut; download it to see it whole", viewLimit>>10)
 		for _, p := range rec.Problems {
 			if p.Line <= lines {
-				v.Problems = append(v.Problems, ViewProblem{Problem: p, FileLine: p.Line, FileColumn: p.Column})
+				v.Problems = append(v.Problems, viewProblem{Problem: p, FileLine: p.Line, FileColumn: p.Column})
 			}
 		}
 		return v
 	}
-	raw := in.cfg.Validator.Validate(body)
+	raw := in.validator.Validate(body)
 	var pretty bytes.Buffer
 	if !json.Valid(body) || json.Indent(&pretty, body, "", "  ") != nil {
 		v.Kind, v.Text = "text", displayText(body)
@@ -107,12 +107,12 @@ func (in *Inspector) view(rec Record) BodyView {
 			v.Note = "not UTF-8 text: bytes that are not shown as \uFFFD; download it to see it as received"
 		}
 		for _, p := range raw.Problems {
-			v.Problems = append(v.Problems, ViewProblem{Problem: p, FileLine: p.Line, FileColumn: p.Column})
+			v.Problems = append(v.Problems, viewProblem{Problem: p, FileLine: p.Line, FileColumn: p.Column})
 		}
 		return v
 	}
 	v.Kind, v.Text = "json", pretty.String()
-	shown := in.cfg.Validator.Validate(pretty.Bytes())
+	shown := in.validator.Validate(pretty.Bytes())
 	v.Problems = placeProblems(shown.Problems, raw.Problems)
 	return v
 }
@@ -121,12 +121,12 @@ func (in *Inspector) view(rec Record) BodyView {
 // problems found in the saved file. Reformatting keeps the order of the
 // tokens, so the two lists are normally the same problems in the same
 // order; a pair that does not match is looked up by pointer and message.
-func placeProblems(shown, raw []fixtures.Problem) []ViewProblem {
-	out := make([]ViewProblem, 0, len(shown))
+func placeProblems(shown, raw []fixtures.Problem) []viewProblem {
+	out := make([]viewProblem, 0, len(shown))
 	same := func(a, b fixtures.Problem) bool { return a.Pointer == b.Pointer && a.Message == b.Message }
 	used := make([]bool, len(raw))
 	for i, p := range shown {
-		vp := ViewProblem{Problem: p}
+		vp := viewProblem{Problem: p}
 		j := -1
 		if i < len(raw) && !used[i] && same(p, raw[i]) {
 			j = i
@@ -172,14 +172,14 @@ func displayText(b []byte) string {
 var errNoSavedBody = errors.New("no body")
 
 // bodyPath is where rec's body is saved, or "" when it cannot be named safely.
-func (in *Inspector) bodyPath(rec Record) string {
+func (in *Inspector) bodyPath(rec journal.Record) string {
 	path, _ := journal.BodyPath(in.cfg.Dir, rec.File)
 	return path
 }
 
 // openBody opens rec's saved body. The name comes from the journal, never
 // from the request, and must be a plain [A-Za-z0-9._-] name inside the dir.
-func (in *Inspector) openBody(rec Record) (*os.File, error) {
+func (in *Inspector) openBody(rec journal.Record) (*os.File, error) {
 	if rec.File == "" {
 		return nil, fmt.Errorf("%w: the listener did not save this request's body (status %d)", errNoSavedBody, rec.Status)
 	}
@@ -199,7 +199,7 @@ func (in *Inspector) openBody(rec Record) (*os.File, error) {
 }
 
 // readBody reads rec's whole body, for replay and curl.
-func (in *Inspector) readBody(rec Record) ([]byte, error) {
+func (in *Inspector) readBody(rec journal.Record) ([]byte, error) {
 	f, err := in.openBody(rec)
 	if err != nil {
 		return nil, err

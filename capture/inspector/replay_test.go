@@ -1,4 +1,4 @@
-package capture
+package inspector
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
+	"github.com/portant-hooks/portant-hooks/internal/journal"
 )
 
 // inspHandlerRecorder is a webhook handler that keeps what it was sent.
@@ -44,7 +45,7 @@ func TestInspectorReplaysTheSavedEventAsItArrived(t *testing.T) {
 	handler := httptest.NewServer(rec)
 	defer handler.Close()
 	body := []byte("{\"eventId\":\"" + inspHexID(1) + "\",  \"eventType\":\"DOCUMENTS_CREATED\",\n\"data\":{}}\n") // odd spacing kept
-	newJournalWriter(t, dir, nil).add(body, map[string][]string{
+	newJournalWriter(t, dir).add(body, map[string][]string{
 		"Content-Type":          {"application/json"},
 		"User-Agent":            {"Portant-Webhooks/1.0"},
 		"X-Custom":              {"a", "b"},
@@ -59,13 +60,13 @@ func TestInspectorReplaysTheSavedEventAsItArrived(t *testing.T) {
 		"Transfer-Encoding":     {"chunked"},
 		"X-Forwarded-For":       {"34.1.2.3"},
 	})
-	_, base := startInspector(t, InspectorConfig{Dir: dir, ForwardTo: handler.URL + "/from-forward-to"})
+	_, base := startInspector(t, Config{Dir: dir, ForwardTo: handler.URL + "/from-forward-to"})
 
-	post := func(to string) (int, ReplayResult) {
+	post := func(to string) (int, replayResult) {
 		t.Helper()
 		status, _, b := inspDo(t, http.MethodPost, base+"/api/events/1/replay", strings.NewReader(`{"to":`+inspJSONString(to)+`}`),
 			map[string]string{"Content-Type": "application/json"})
-		var res ReplayResult
+		var res replayResult
 		if err := json.Unmarshal(b, &res); err != nil {
 			t.Fatalf("replay answer %d %s: %v", status, b, err)
 		}
@@ -110,9 +111,9 @@ func TestInspectorReplaysTheSavedEventAsItArrived(t *testing.T) {
 
 func TestInspectorReplayErrors(t *testing.T) {
 	dir := t.TempDir()
-	w := newJournalWriter(t, dir, nil)
+	w := newJournalWriter(t, dir)
 	w.add(inspEvent(fixtures.DocumentsCreated, inspHexID(1), "doc"), nil)
-	w.appendRecord(Record{Seq: 2, Method: "POST", Type: fixtures.Unknown, Status: 413}) // not saved
+	w.appendRecord(journal.Record{Seq: 2, Method: "POST", Type: fixtures.Unknown, Status: 413}) // not saved
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body) // then the server notices the client hanging up
 		select {
@@ -131,9 +132,9 @@ func TestInspectorReplayErrors(t *testing.T) {
 	goneURL := gone.URL
 	gone.Close()
 
-	noTarget := startInspectorURL(t, InspectorConfig{Dir: dir})
-	withTarget := startInspectorURL(t, InspectorConfig{Dir: dir, ForwardTo: goneURL, Client: &http.Client{Timeout: 300 * time.Millisecond}})
-	badTarget := startInspectorURL(t, InspectorConfig{Dir: dir, ForwardTo: "ftp://localhost:3000"})
+	noTarget := startInspectorURL(t, Config{Dir: dir})
+	withTarget := startInspectorURL(t, Config{Dir: dir, ForwardTo: goneURL, Client: &http.Client{Timeout: 300 * time.Millisecond}})
+	badTarget := startInspectorURL(t, Config{Dir: dir, ForwardTo: "ftp://localhost:3000"})
 	tests := []struct {
 		name, base, id, body string
 		want                 int
@@ -158,7 +159,7 @@ func TestInspectorReplayErrors(t *testing.T) {
 	}
 
 	status, _, b := inspDo(t, http.MethodPost, noTarget+"/api/events/1/replay", strings.NewReader(`{"to":"`+huge.URL+`"}`), nil)
-	var res ReplayResult
+	var res replayResult
 	if err := json.Unmarshal(b, &res); err != nil || status != http.StatusOK {
 		t.Fatalf("huge answer: %d %s", status, b)
 	}
@@ -167,7 +168,7 @@ func TestInspectorReplayErrors(t *testing.T) {
 	}
 }
 
-func startInspectorURL(t *testing.T, cfg InspectorConfig) string {
+func startInspectorURL(t *testing.T, cfg Config) string {
 	_, base := startInspector(t, cfg)
 	return base
 }
@@ -196,7 +197,7 @@ func TestCurlCommandSurvivesAShell(t *testing.T) {
 		"",
 	}
 	for _, p := range payloads {
-		rec := Record{Method: http.MethodPost, Headers: map[string][]string{
+		rec := journal.Record{Method: http.MethodPost, Headers: map[string][]string{
 			"Content-Type": {"application/json"}, "X-Quote": {`it's "odd" $(x)`}, "Authorization": {"[REDACTED]"},
 		}}
 		cmd := curlCommand(rec, []byte(p), filepath.Join(dir, "saved.json"), "http://127.0.0.1:3000/hook?a=1&b='2'")
@@ -216,7 +217,7 @@ func TestCurlCommandSurvivesAShell(t *testing.T) {
 	}
 
 	// Binary or NUL-holding bodies cannot be a shell argument: read the file.
-	cmd := curlCommand(Record{Method: "PUT"}, []byte("a\x00b\xff"), filepath.Join(dir, "it's.json"), "http://h/")
+	cmd := curlCommand(journal.Record{Method: "PUT"}, []byte("a\x00b\xff"), filepath.Join(dir, "it's.json"), "http://h/")
 	args := inspRunFakeCurl(t, sh, dir, cmd)
 	want := []string{"-sS", "-i", "-X", "PUT", "http://h/", "--data-binary", "@" + filepath.Join(dir, "it's.json")}
 	if strings.Join(args, "\x00") != strings.Join(want, "\x00") {
@@ -238,8 +239,8 @@ func inspRunFakeCurl(t *testing.T, sh, dir, cmd string) []string {
 
 func TestInspectorCurlEndpoint(t *testing.T) {
 	dir := t.TempDir()
-	newJournalWriter(t, dir, nil).add(inspEvent(fixtures.DocumentsCreated, inspHexID(1), "O'Brien"), nil)
-	base := startInspectorURL(t, InspectorConfig{Dir: dir, ForwardTo: "http://127.0.0.1:4000/in"})
+	newJournalWriter(t, dir).add(inspEvent(fixtures.DocumentsCreated, inspHexID(1), "O'Brien"), nil)
+	base := startInspectorURL(t, Config{Dir: dir, ForwardTo: "http://127.0.0.1:4000/in"})
 	for _, tt := range []struct{ query, url string }{
 		{"", "'http://127.0.0.1:4000/in'"},
 		{"?to=http%3A%2F%2Flocalhost%3A9%2Fx", "'http://localhost:9/x'"},

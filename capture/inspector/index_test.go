@@ -1,4 +1,4 @@
-package capture
+package inspector
 
 import (
 	"bytes"
@@ -16,12 +16,12 @@ import (
 // it holds, as it grows, every query the page makes of it answers, and
 // agrees with the index. (internal/journal fuzzes the index itself.)
 func FuzzEventIndex(f *testing.F) {
-	line := func(r Record) []byte {
+	line := func(r journal.Record) []byte {
 		b, _ := json.Marshal(r)
 		return append(b, '\n')
 	}
-	valid := line(Record{Seq: 1, File: "a.json", Method: "POST", Type: fixtures.DocumentsCreated, Valid: true})
-	bad := line(Record{Seq: 2, File: "../x", Type: "NOPE", Problems: []fixtures.Problem{{Line: 1, Column: 1, Message: "m"}}})
+	valid := line(journal.Record{Seq: 1, File: "a.json", Method: "POST", Type: fixtures.DocumentsCreated, Valid: true})
+	bad := line(journal.Record{Seq: 2, File: "../x", Type: "NOPE", Problems: []fixtures.Problem{{Line: 1, Column: 1, Message: "m"}}})
 	f.Add(append(append([]byte{}, valid...), bad...), 10)
 	f.Add([]byte("\n\n{}\n[1]\n{\"eventType\":1}\n"), 3)
 	f.Add([]byte("{\"seq\":1}\r\n{\"seq\""), 7)
@@ -77,7 +77,7 @@ func TestEventIndexSkipsOverlongLinesButKeepsCounting(t *testing.T) {
 	dir := t.TempDir()
 	var j bytes.Buffer
 	for i, size := range []int{10, journal.MaxLine + 100, 10} {
-		r := Record{Seq: uint64(i + 1), Method: "POST", Type: fixtures.EmailsCreated, Path: "/" + string(bytes.Repeat([]byte("p"), size))}
+		r := journal.Record{Seq: uint64(i + 1), Method: "POST", Type: fixtures.EmailsCreated, Path: "/" + string(bytes.Repeat([]byte("p"), size))}
 		b, _ := json.Marshal(r)
 		j.Write(append(b, '\n'))
 	}
@@ -105,7 +105,7 @@ func TestEventIndexSkipsOverlongLinesButKeepsCounting(t *testing.T) {
 func inspBenchJournal(b *testing.B, n int) string {
 	b.Helper()
 	dir := b.TempDir()
-	w := newJournalWriter(b, dir, nil)
+	w := newJournalWriter(b, dir)
 	gen := fixtures.NewGenerator(1, fixtures.CasingDocumented)
 	var j bytes.Buffer
 	for i := range n {
@@ -116,7 +116,7 @@ func inspBenchJournal(b *testing.B, n int) string {
 			b.Fatal(err)
 		}
 		rep := w.val.Validate(body)
-		line, _ := json.Marshal(Record{Seq: w.seq, File: name, Method: "POST", Path: "/", Type: rep.EventType, EventID: rep.EventID, Valid: rep.Valid(), Size: int64(len(body)),
+		line, _ := json.Marshal(journal.Record{Seq: w.seq, File: name, Method: "POST", Path: "/", Type: rep.EventType, EventID: rep.EventID, Valid: rep.Valid(), Size: int64(len(body)),
 			Headers: map[string][]string{"Content-Type": {"application/json"}, "User-Agent": {"Portant-Webhooks/1.0"}}})
 		j.Write(append(line, '\n'))
 	}

@@ -1,4 +1,4 @@
-package capture
+package inspector
 
 import (
 	"bufio"
@@ -112,12 +112,12 @@ func inspQuiet(t *testing.T, ch <-chan inspSSE, d time.Duration) {
 	}
 }
 
-func inspEventOf(t *testing.T, m inspSSE) EventSummary {
+func inspEventOf(t *testing.T, m inspSSE) eventSummary {
 	t.Helper()
 	if m.event != "event" {
 		t.Fatalf("message %+v, want an event", m)
 	}
-	var e EventSummary
+	var e eventSummary
 	if err := json.Unmarshal([]byte(m.data), &e); err != nil {
 		t.Fatalf("event data %q: %v", m.data, err)
 	}
@@ -129,13 +129,13 @@ func inspEventOf(t *testing.T, m inspSSE) EventSummary {
 
 func inspItoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
-func TestInspectorStreamIsWokenByTheHub(t *testing.T) {
+func TestInspectorStreamIsWokenByNotify(t *testing.T) {
 	dir := t.TempDir()
-	hub := NewHub()
-	w := newJournalWriter(t, dir, hub)
+	w := newJournalWriter(t, dir)
 	w.add(inspEvent(fixtures.DocumentsCreated, inspHexID(1), "old"), nil)
-	// A poll slower than the test: only the hub can make the event show.
-	_, base := startInspector(t, InspectorConfig{Dir: dir, Hub: hub, Poll: time.Hour})
+	// A poll slower than the test: only Notify can make the event show.
+	in, base := startInspector(t, Config{Dir: dir, Poll: time.Hour})
+	w.onSave = in.Notify
 	s := inspOpenStream(t, base+"/api/stream", nil) // no after: from now on
 	inspQuiet(t, s, 100*time.Millisecond)
 	w.add(inspEvent(fixtures.EmailsCreated, inspHexID(2), "new"), nil)
@@ -147,11 +147,11 @@ func TestInspectorStreamIsWokenByTheHub(t *testing.T) {
 
 func TestInspectorStreamResumesWithoutLosingEvents(t *testing.T) {
 	dir := t.TempDir()
-	w := newJournalWriter(t, dir, nil)
+	w := newJournalWriter(t, dir)
 	for i := 1; i <= 4; i++ {
 		w.add(inspEvent(fixtures.DocumentsCreated, inspHexID(i), "doc"), nil)
 	}
-	_, base := startInspector(t, InspectorConfig{Dir: dir, Poll: 20 * time.Millisecond})
+	_, base := startInspector(t, Config{Dir: dir, Poll: 20 * time.Millisecond})
 	tests := []struct {
 		name   string
 		url    string
@@ -171,7 +171,7 @@ func TestInspectorStreamResumesWithoutLosingEvents(t *testing.T) {
 		}
 		inspQuiet(t, s, 60*time.Millisecond)
 	}
-	// Without a hub the journal is polled.
+	// Without Notify the journal is polled.
 	s := inspOpenStream(t, base+"/api/stream?after=4", nil)
 	w.add(inspEvent(fixtures.DocumentsCreated, inspHexID(5), "doc"), nil)
 	if e := inspEventOf(t, inspNext(t, s, 2*time.Second)); e.ID != 5 {
@@ -185,7 +185,7 @@ func TestInspectorStreamResumesWithoutLosingEvents(t *testing.T) {
 }
 
 func TestInspectorStreamSendsHeartbeats(t *testing.T) {
-	_, base := startInspector(t, InspectorConfig{Dir: t.TempDir(), Heartbeat: 30 * time.Millisecond})
+	_, base := startInspector(t, Config{Dir: t.TempDir(), Heartbeat: 30 * time.Millisecond})
 	s := inspOpenStream(t, base+"/api/stream", nil)
 	deadline := time.After(2 * time.Second)
 	for {
@@ -202,11 +202,11 @@ func TestInspectorStreamSendsHeartbeats(t *testing.T) {
 
 func TestInspectorStreamTellsThePageToReload(t *testing.T) {
 	dir := t.TempDir()
-	w := newJournalWriter(t, dir, nil)
+	w := newJournalWriter(t, dir)
 	for i := 1; i <= streamBacklogMax+5; i++ {
 		w.add(inspEvent(fixtures.DocumentsCreated, inspHexID(i), "doc"), nil)
 	}
-	_, base := startInspector(t, InspectorConfig{Dir: dir, Poll: 20 * time.Millisecond})
+	_, base := startInspector(t, Config{Dir: dir, Poll: 20 * time.Millisecond})
 
 	// Too much missed: one reset rather than a flood.
 	s := inspOpenStream(t, base+"/api/stream?after=1", nil)

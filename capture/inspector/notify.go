@@ -1,0 +1,38 @@
+package inspector
+
+import "sync"
+
+// wakeups tells the live streams that the journal has grown. Each stream
+// holds a channel with room for one wake-up: a stream that has not looked
+// yet misses nothing by missing a second one, since it reads the journal,
+// and a slow stream never slows the listener that calls Notify.
+type wakeups struct {
+	mu   sync.Mutex
+	subs map[chan struct{}]struct{}
+}
+
+func (w *wakeups) subscribe() (<-chan struct{}, func()) {
+	ch := make(chan struct{}, 1)
+	w.mu.Lock()
+	if w.subs == nil {
+		w.subs = map[chan struct{}]struct{}{}
+	}
+	w.subs[ch] = struct{}{}
+	w.mu.Unlock()
+	return ch, func() {
+		w.mu.Lock()
+		delete(w.subs, ch)
+		w.mu.Unlock()
+	}
+}
+
+func (w *wakeups) notify() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for ch := range w.subs {
+		select {
+		case ch <- struct{}{}:
+		default: // already woken
+		}
+	}
+}
