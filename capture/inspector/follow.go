@@ -41,8 +41,8 @@ type followed struct {
 func (f *follower) since(in *Inspector, after, resets int, gen uint64, poll time.Duration) followed {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if gen != f.looked || time.Since(f.at) >= poll || f.at.IsZero() {
-		f.looked, f.at = gen, time.Now()
+	if gen > f.looked || time.Since(f.at) >= poll || f.at.IsZero() {
+		f.looked, f.at = max(f.looked, gen), time.Now()
 		f.look(in)
 	}
 	out := followed{latest: f.latest, resets: f.resets, problem: f.problem}
