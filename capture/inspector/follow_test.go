@@ -2,8 +2,12 @@ package inspector
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,5 +82,37 @@ func TestASearchDoesNotReadEveryBodyAgain(t *testing.T) {
 	t.Logf("%d events: first search %s, the next %s", n, first.Round(time.Millisecond), second.Round(time.Millisecond))
 	if len(page.Events) != 1 || page.Events[0].ID != 1235 {
 		t.Errorf("the second search found %v, want event 1235 from what the first one read", inspIDs(page.Events))
+	}
+}
+
+// 1. GET /api/events/{id} on a 20 KB body nested 10,000 deep returned
+// 200 MB and took 1.6 GB, and the page opens the newest event by itself.
+// Now the view is bounded by the body's size.
+func TestTheViewOfADeeplyNestedBodyIsBounded(t *testing.T) {
+	dir := t.TempDir()
+	w := newJournalWriter(t, dir)
+	deep := []byte(`{"eventId":"x","eventType":"EMAILS_CREATED","data":{},"extra":` + strings.Repeat("[", 10000) + strings.Repeat("]", 10000) + "}")
+	nested := []byte(`{"eventId":"x","eventType":"EMAILS_CREATED","data":{},"extra":` + strings.Repeat("[", 900) + strings.Repeat("]", 900) + "}")
+	big := []byte(`{"eventId":"x","eventType":"EMAILS_CREATED","data":{},"extra":[` + strings.Repeat(`{"k":1},`, 60000) + `1]}`)
+	for _, b := range [][]byte{deep, nested, big} {
+		w.add(b, nil)
+	}
+	_, base := startInspector(t, Config{Dir: dir})
+	for id, body := range map[int][]byte{1: deep, 2: nested, 3: big} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		status, _, answer := inspDo(t, http.MethodGet, base+"/api/events/"+strconv.Itoa(id), nil, nil)
+		runtime.ReadMemStats(&after)
+		alloc := after.TotalAlloc - before.TotalAlloc
+		t.Logf("event %d, %d byte body: %d byte answer, %d KiB allocated", id, len(body), len(answer), alloc>>10)
+		if status != http.StatusOK {
+			t.Fatalf("event %d: %d %s", id, status, answer)
+		}
+		if len(answer) > (viewPrettyFactor+2)*len(body)+128<<10 {
+			t.Errorf("event %d: a %d byte answer for a %d byte body", id, len(answer), len(body))
+		}
+		if limit := uint64(64*len(body) + 32<<20); alloc > limit {
+			t.Errorf("event %d: %d MiB allocated for a %d byte body", id, alloc>>20, len(body))
+		}
 	}
 }

@@ -1,7 +1,7 @@
 package inspector
 
 import (
-		"fmt"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
