@@ -3,6 +3,7 @@ package capture
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"time"
 
@@ -48,42 +49,61 @@ func (b *budget) release(n int64) {
 	}
 }
 
-// errNoRoom is why a body of unknown length stopped being read: the budget
-// had no room for more of it.
+// errNoRoom is why a body stopped being read: the budget had no room for
+// more of it.
 var errNoRoom = errors.New("no room for more of the body")
 
-// minBodyStep is the first room a body of unknown length reserves, and
-// the least it reserves each time it grows: a webhook event is a few KiB.
+// minBodyStep is the room a body reserves first when it declares more or
+// nothing, and the least it reserves each time it grows: a webhook event
+// is a few KiB.
 const minBodyStep = 64 << 10
 
-// growingBody reads a body whose length is not known in advance (chunked),
-// reserving room in the budget ahead of what it reads, in steps that double
-// up to limit. Past limit it lets one more byte through, so that the
-// http.MaxBytesReader it wraps can tell a body that is too large.
-type growingBody struct {
-	ctx   context.Context
-	r     io.Reader
-	b     *budget
-	limit int64
-	held  int64 // reserved; released by the caller
-	read  int64
-}
-
-func (g *growingBody) Read(p []byte) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
+// readBody reads a request body into a buffer that grows in steps, each
+// step's room reserved in the budget before it is allocated: the budget is
+// charged by the memory the body really takes, never by the length it
+// declares (256 connections declaring 1 MiB each and sending a byte every
+// few seconds would otherwise hold all of it). A body of declared length
+// (-1 when unknown, chunked) up to minBodyStep takes one allocation of
+// exactly its size; larger ones double up to that length or to limit.
+// held is the room reserved, which the caller releases once the request is
+// answered, whatever err is. r must stop at limit (http.MaxBytesReader);
+// its error past that is returned as it is.
+func (b *budget) readBody(ctx context.Context, r io.Reader, declared, limit int64) (body []byte, held int64, err error) {
+	end := limit // the most the buffer will need
+	if declared >= 0 && declared < limit {
+		end = declared
 	}
-	room := g.held - g.read
-	if int64(len(p)) > room && g.held < g.limit {
-		step := min(max(g.held, minBodyStep), g.limit-g.held)
-		if !g.b.reserve(g.ctx, step) {
-			return 0, errNoRoom
+	buf := []byte{}
+	var scratch [1]byte
+	for {
+		if int64(len(buf)) == end {
+			// Full: one more read says whether the body ends here.
+			n, err := r.Read(scratch[:])
+			if n == 0 && err == io.EOF {
+				return buf, held, nil
+			}
+			if err == nil || err == io.EOF {
+				err = fmt.Errorf("the body goes on past the %d bytes expected", end)
+			}
+			return buf, held, err
 		}
-		g.held += step
-		room += step
+		if len(buf) == cap(buf) {
+			size := min(max(2*int64(cap(buf)), minBodyStep), end)
+			if !b.reserve(ctx, size-int64(cap(buf))) {
+				return buf, held, errNoRoom
+			}
+			held += size - int64(cap(buf))
+			grown := make([]byte, len(buf), size)
+			copy(grown, buf)
+			buf = grown
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, held, nil
+		}
+		if err != nil {
+			return buf, held, err
+		}
 	}
-	p = p[:max(min(int64(len(p)), room), 1)]
-	n, err := g.r.Read(p)
-	g.read += int64(n)
-	return n, err
 }

@@ -66,31 +66,38 @@ func TestBudgetReserveWaitsForRoom(t *testing.T) {
 	}
 }
 
-func TestGrowingBodyReservesAheadOfWhatItReads(t *testing.T) {
+func TestReadBodyReservesWhatItHolds(t *testing.T) {
 	const limit = 300 << 10
 	tests := []struct {
 		name     string
 		size     int
-		room     int64 // the budget
+		declared bool // the length is known (Content-Length), else chunked
+		room     int64
 		wantHeld int64
 		wantErr  string // "too large" or "no room"
 	}{
-		{"empty", 0, 1 << 20, minBodyStep, ""},
-		{"small", 100, 1 << 20, minBodyStep, ""},
-		{"one step exactly", minBodyStep, 1 << 20, 2 * minBodyStep, ""}, // EOF is only seen past the step
-		{"doubles", 100 << 10, 1 << 20, 2 * minBodyStep, ""},
-		{"up to the limit", limit, 1 << 20, limit, ""},
-		{"over the limit", limit + 1, 1 << 20, limit, "too large"},
-		{"no room for the next step", 100 << 10, minBodyStep, minBodyStep, "no room"},
+		{"empty", 0, false, 1 << 20, minBodyStep, ""},
+		{"empty, declared", 0, true, 1 << 20, 0, ""},
+		{"small", 100, false, 1 << 20, minBodyStep, ""},
+		{"small, declared: exactly its size", 100, true, 1 << 20, 100, ""},
+		{"one step exactly", minBodyStep, false, 1 << 20, 2 * minBodyStep, ""}, // EOF is only seen past the step
+		{"doubles", 100 << 10, false, 1 << 20, 2 * minBodyStep, ""},
+		{"declared large: in steps, up to its size", 100 << 10, true, 1 << 20, 100 << 10, ""},
+		{"up to the limit", limit, false, 1 << 20, limit, ""},
+		{"over the limit", limit + 1, false, 1 << 20, limit, "too large"},
+		{"no room for the next step", 100 << 10, false, minBodyStep, minBodyStep, "no room"},
+		{"declared large, no room for the next step", 100 << 10, true, minBodyStep, minBodyStep, "no room"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b := newBudget(tt.room, 10*time.Millisecond)
 			data := bytes.Repeat([]byte("x"), tt.size)
 			src := http.MaxBytesReader(nil, io.NopCloser(iotest.HalfReader(bytes.NewReader(data))), limit)
-			g := &growingBody{ctx: context.Background(), r: src, b: b, limit: limit}
-			var buf bytes.Buffer
-			_, err := buf.ReadFrom(g)
+			declared := int64(-1)
+			if tt.declared {
+				declared = int64(tt.size)
+			}
+			body, held, err := b.readBody(context.Background(), src, declared, limit)
 			var mbe *http.MaxBytesError
 			got := ""
 			switch {
@@ -101,14 +108,14 @@ func TestGrowingBodyReservesAheadOfWhatItReads(t *testing.T) {
 			case err != nil:
 				t.Fatalf("read: %v", err)
 			}
-			if got != tt.wantErr || err == nil && buf.Len() != tt.size {
-				t.Fatalf("read %d bytes of %d, error %v; want %q", buf.Len(), tt.size, err, tt.wantErr)
+			if got != tt.wantErr || err == nil && !bytes.Equal(body, data) {
+				t.Fatalf("read %d bytes of %d, error %v; want %q", len(body), tt.size, err, tt.wantErr)
 			}
-			if g.held != tt.wantHeld || g.read > g.held {
-				t.Errorf("held %d after reading %d, want %d held", g.held, g.read, tt.wantHeld)
+			if held != tt.wantHeld || int64(cap(body)) != held {
+				t.Errorf("held %d for a buffer of %d after reading %d, want %d held", held, cap(body), len(body), tt.wantHeld)
 			}
 			// What it holds is exactly what the budget gave.
-			b.release(g.held)
+			b.release(held)
 			if !b.sem.TryAcquire(tt.room) {
 				t.Error("the budget is not whole again once released")
 			}

@@ -47,6 +47,7 @@ const (
 	defaultMaxBody           = 10 << 20
 	defaultReadHeaderTimeout = 10 * time.Second
 	defaultReadTimeout       = time.Minute
+	defaultBodyTimeout       = 20 * time.Second
 	defaultIdleTimeout       = 2 * time.Minute
 	defaultMaxHeaderBytes    = 64 << 10
 	defaultShutdownTimeout   = 10 * time.Second
@@ -55,6 +56,7 @@ const (
 	// under journal.MaxLine, which its readers skip beyond, even when the
 	// answer is escaped six bytes to one.
 	maxKeepAnswer           = 512 << 10
+	defaultFlushTimeout     = 2 * time.Second
 	defaultRenderQueue      = 1024
 	defaultRenderQueueBytes = 64 << 20
 	// defaultMaxInFlight is the least MaxInFlight defaults to: with
@@ -100,6 +102,11 @@ type Config struct {
 	// record keeps (listen --keep-answer): 64 KiB when 0, none when
 	// negative, at most 512 KiB.
 	KeepAnswer int64
+	// Own collects the program's own addresses (this listener's, and the
+	// inspector's when the caller adds it): forwarding never connects to
+	// them, so an event cannot be forwarded round to itself. Nil: one of
+	// its own.
+	Own *httpx.Own
 
 	Format      Format
 	Out         io.Writer // events (the data)
@@ -123,12 +130,22 @@ type Config struct {
 	// and 64 KiB.
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
-	IdleTimeout       time.Duration
-	MaxHeaderBytes    int
+	// BodyTimeout bounds how long a request's body may take to arrive once
+	// its headers have (408 after it): a sender trickling bytes holds a
+	// connection and its room in MaxInFlight for no longer than that.
+	// Default 20s.
+	BodyTimeout    time.Duration
+	IdleTimeout    time.Duration
+	MaxHeaderBytes int
 	// ShutdownTimeout bounds how long requests in flight may take to
 	// finish once ctx is done; the ones still running are then cut off.
 	// Default 10s.
 	ShutdownTimeout time.Duration
+	// FlushTimeout bounds how long the terminal may take to show what is
+	// queued, and then the summary, once requests are done: a terminal
+	// that does not read (a paused pager, Ctrl-S) must not keep the
+	// listener from stopping. Default 2s.
+	FlushTimeout time.Duration
 }
 
 // BannerLine is one "Label  value" line of the start-up banner.
@@ -177,6 +194,9 @@ func (c *Config) setDefaults() {
 	if c.ReadTimeout <= 0 {
 		c.ReadTimeout = defaultReadTimeout
 	}
+	if c.BodyTimeout <= 0 {
+		c.BodyTimeout = defaultBodyTimeout
+	}
 	if c.IdleTimeout <= 0 {
 		c.IdleTimeout = defaultIdleTimeout
 	}
@@ -185,6 +205,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = defaultShutdownTimeout
+	}
+	if c.FlushTimeout <= 0 {
+		c.FlushTimeout = defaultFlushTimeout
 	}
 }
 

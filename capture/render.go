@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -19,6 +22,7 @@ import (
 	"github.com/muesli/termenv"
 	"github.com/portant-hooks/portant-hooks/fixtures"
 	"github.com/tidwall/pretty"
+	"golang.org/x/time/rate"
 )
 
 // Limits of what the terminal shows of one event; the file has it all.
@@ -147,9 +151,13 @@ type rejection struct {
 type item struct {
 	rec  *journal.Record
 	body []byte
-	json bool // body is one JSON value (the validator parsed it)
+	json bool   // body is one JSON value (the validator parsed it)
+	note string // how body differs from the file (decoded)
 	rej  *rejection
 	warn string
+	// unshown is the summary of the rejections not shown one by one
+	// before this one (see renderer.rejected).
+	unshown string
 }
 
 // renderer shows events on its own goroutine, fed by a bounded queue, so a
@@ -171,6 +179,11 @@ type renderer struct {
 	stats    *stats
 	reported uint64 // drops already reported
 	done     chan struct{}
+
+	mu           sync.Mutex
+	rejectLimit  *rate.Limiter
+	unshown      map[int]uint64 // rejections not shown, by status
+	unshownSince time.Time
 }
 
 func newRenderer(cfg Config, s *stats) *renderer {
@@ -187,18 +200,21 @@ func newRenderer(cfg Config, s *stats) *renderer {
 		maxBytes: defaultRenderQueueBytes,
 		stats:    s,
 		done:     make(chan struct{}),
+
+		rejectLimit: rate.NewLimiter(rejectRate, rejectBurst),
 	}
 	go r.run()
 	return r
 }
 
 // event queues rec for display; isJSON says whether body is one JSON
-// value. The renderer keeps body until it is shown: it must not change.
-func (r *renderer) event(rec *journal.Record, body []byte, isJSON bool) {
+// value, note how it differs from the file. The renderer keeps body until
+// it is shown: it must not change.
+func (r *renderer) event(rec *journal.Record, body []byte, isJSON bool, note string) {
 	if r.format == FormatQuiet {
 		return
 	}
-	it := item{rec: new(journal.Record), json: isJSON}
+	it := item{rec: new(journal.Record), json: isJSON, note: note}
 	*it.rec = *rec
 	if r.format != FormatSummary {
 		it.body = body
@@ -225,11 +241,48 @@ func (it item) held() int64 {
 	return n
 }
 
+// Rejected requests are shown one by one up to rejectBurst, then at most
+// rejectRate a second, and the others summed up in a line before the next
+// one shown and at the end: a flood of wrong tokens (25,000 a second) must
+// not flood the terminal, nor cost a line of output each.
+const (
+	rejectBurst = 20
+	rejectRate  = 2
+)
+
 func (r *renderer) rejected(rej rejection) {
 	if r.format == FormatQuiet {
 		return
 	}
-	r.enqueue(item{rej: &rej})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.rejectLimit.AllowN(rej.Time, 1) {
+		if r.unshown == nil {
+			r.unshown = map[int]uint64{}
+			r.unshownSince = rej.Time
+		}
+		r.unshown[rej.Status]++
+		return
+	}
+	r.enqueue(item{rej: &rej, unshown: r.takeUnshown(rej.Time)})
+}
+
+// takeUnshown sums up the rejections not shown since the last one shown.
+// r.mu is held.
+func (r *renderer) takeUnshown(now time.Time) string {
+	if len(r.unshown) == 0 {
+		return ""
+	}
+	var n uint64
+	var parts []string
+	for _, status := range slices.Sorted(maps.Keys(r.unshown)) {
+		n += r.unshown[status]
+		parts = append(parts, fmt.Sprintf("%d ×%d", status, r.unshown[status]))
+	}
+	msg := fmt.Sprintf("… %s rejected in %s, not shown one by one (%s; all counted in the summary)",
+		plural(n, "more request"), roundDuration(now.Sub(r.unshownSince)), strings.Join(parts, ", "))
+	r.unshown = nil
+	return msg
 }
 
 // warn shows a problem on Err, whatever the format.
@@ -247,11 +300,26 @@ func (r *renderer) enqueue(it item) bool {
 	}
 }
 
-// close shows what is still queued, flushes, and stops the goroutine. No
-// event, rejection or warning may be queued after it.
-func (r *renderer) close() {
+// close shows what is still queued, flushes, and stops the goroutine,
+// waiting for that at most within: a terminal that does not read (a paused
+// pager, Ctrl-S) must not keep the listener from stopping. It reports
+// whether the output was all written. No event, rejection or warning may be
+// queued after it.
+func (r *renderer) close(within time.Duration) bool {
+	r.mu.Lock()
+	if msg := r.takeUnshown(time.Now()); msg != "" {
+		r.enqueue(item{unshown: msg})
+	}
+	r.mu.Unlock()
 	close(r.q)
-	<-r.done
+	t := time.NewTimer(within)
+	defer t.Stop()
+	select {
+	case <-r.done:
+		return true
+	case <-t.C:
+		return false
+	}
 }
 
 // flushDelay is how long output may wait for more before it is written:
@@ -301,16 +369,21 @@ func (r *renderer) show(it item) {
 	case it.rec != nil:
 		switch r.format {
 		case FormatJSON:
-			r.out.Write(jsonLine(it.rec, it.body, it.json))
+			r.out.Write(jsonLine(it.rec, it.body, it.json, it.note != ""))
 		case FormatSummary:
 			r.out.WriteString(r.outSt.summaryLine(it.rec, r.loc))
 		default:
-			r.outSt.writeEvent(r.out, it.rec, it.body, it.json, r.loc)
+			r.outSt.writeEvent(r.out, it.rec, it.body, it.json, it.note, r.loc)
 		}
 		r.bytes.Add(-it.held())
-	case it.rej != nil:
+	case it.rej != nil || it.unshown != "":
 		_ = r.out.Flush()
-		io.WriteString(r.err, r.errSt.rejection(it.rej, r.loc))
+		if it.unshown != "" {
+			io.WriteString(r.err, r.errSt.faint.Render(display.Line(it.unshown))+"\n")
+		}
+		if it.rej != nil {
+			io.WriteString(r.err, r.errSt.rejection(it.rej, r.loc))
+		}
 	case it.warn != "":
 		_ = r.out.Flush()
 		io.WriteString(r.err, r.errSt.bad.Render("Warning:")+" "+display.Line(it.warn)+"\n")
@@ -453,9 +526,9 @@ type textWriter interface {
 
 // writeEvent is what --format pretty shows: the header, where the request
 // came from and where it was saved, the notes, and the body,
-// pretty-printed when it is JSON. It writes to w piece by piece: the body
-// is the bulk of it and is copied once.
-func (st *styles) writeEvent(w textWriter, rec *journal.Record, body []byte, isJSON bool, loc *time.Location) {
+// pretty-printed when it is JSON (see writeBody). It writes to w piece by
+// piece: the body is the bulk of it and is copied once.
+func (st *styles) writeEvent(w textWriter, rec *journal.Record, body []byte, isJSON bool, note string, loc *time.Location) {
 	w.WriteString(st.header(rec, loc))
 	target := rec.Path
 	if rec.Query != "" {
@@ -468,40 +541,8 @@ func (st *styles) writeEvent(w textWriter, rec *journal.Record, body []byte, isJ
 	w.WriteString(st.faint.Render(detail))
 	w.WriteString("\n")
 	w.WriteString(st.notes(rec))
-	st.writeBody(w, body, isJSON)
+	st.writeBody(w, body, isJSON, rec.File, note)
 	w.WriteString("\n")
-}
-
-// writeBody shows JSON pretty-printed and coloured; anything else as text
-// with control characters escaped, so a payload cannot drive the terminal.
-func (st *styles) writeBody(w textWriter, body []byte, isJSON bool) {
-	switch {
-	case len(body) == 0:
-		w.WriteString(st.faint.Render("(empty body)") + "\n")
-		return
-	case len(body) <= maxPrettyBody && isJSON:
-		out := display.JSON(pretty.Pretty(body))
-		if st.json != nil {
-			out = pretty.Color(out, st.json)
-		}
-		w.Write(out)
-		return
-	case isJSON:
-		w.WriteString(st.faint.Render(fmt.Sprintf("(%s of JSON, too large to show here)", formatSize(int64(len(body))))) + "\n")
-		return
-	}
-	shown := body
-	if len(shown) > maxTextBody {
-		shown = shown[:maxTextBody]
-	}
-	text := display.Text(string(shown))
-	w.WriteString(text)
-	if !strings.HasSuffix(text, "\n") {
-		w.WriteString("\n")
-	}
-	if len(shown) < len(body) {
-		w.WriteString(st.faint.Render(fmt.Sprintf("… %s more", formatSize(int64(len(body)-len(shown))))) + "\n")
-	}
 }
 
 func (st *styles) rejection(rej *rejection, loc *time.Location) string {
@@ -515,8 +556,11 @@ func (st *styles) rejection(rej *rejection, loc *time.Location) string {
 }
 
 // jsonLine is one NDJSON line for --format json: the record with the body
-// inline (as JSON when it is JSON, else as a string).
-func jsonLine(rec *journal.Record, body []byte, isJSON bool) []byte {
+// inline (as JSON when it is JSON, else as a string; "bodyDecoded": true
+// when it is shown decoded, not as sent), everything that could drive a
+// terminal escaped as JSON escapes it (display.JSON: C1 controls and bidi
+// overrides too, which encoding/json passes as they are).
+func jsonLine(rec *journal.Record, body []byte, isJSON, decoded bool) []byte {
 	line, err := json.Marshal(rec)
 	if err != nil || len(line) < 2 {
 		return nil
@@ -524,6 +568,9 @@ func jsonLine(rec *journal.Record, body []byte, isJSON bool) []byte {
 	var buf bytes.Buffer
 	buf.Grow(len(line) + len(body) + 16)
 	buf.Write(line[:len(line)-1])
+	if decoded {
+		buf.WriteString(`,"bodyDecoded":true`)
+	}
 	buf.WriteString(`,"body":`)
 	mark := buf.Len()
 	if !isJSON || json.Compact(&buf, body) != nil {
@@ -532,7 +579,7 @@ func jsonLine(rec *journal.Record, body []byte, isJSON bool) []byte {
 		buf.Write(s)
 	}
 	buf.WriteString("}\n")
-	return buf.Bytes()
+	return display.JSON(buf.Bytes())
 }
 
 // formatSize is a byte count for people: 512 B, 1.0 KiB, 10 MiB.

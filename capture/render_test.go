@@ -106,10 +106,10 @@ func TestRenderGolden(t *testing.T) {
 			r := newRenderer(Config{Format: tt.format, Out: &out, Err: &errOut, Color: tt.color, ColorErr: tt.color, RenderQueue: 100, Dir: "events"}, &s)
 			r.loc = time.UTC
 			for _, g := range goldenRecords(t) {
-				r.event(&g.rec, g.body, g.isJSON)
+				r.event(&g.rec, g.body, g.isJSON, "")
 			}
 			r.rejected(rejection{Time: time.Date(2026, 11, 30, 22, 46, 0, 0, time.UTC), Status: 401, Method: "POST", Path: "/\x1b[31m", Remote: "10.0.0.1:1", Why: "missing or wrong token"})
-			r.close()
+			r.close(time.Minute)
 			golden.Check(t, filepath.Join("testdata", "render-"+tt.name+".golden"), []byte(out.String()+"--- stderr ---\n"+errOut.String()), *update)
 			if !tt.color && strings.Contains(out.String()+errOut.String(), "\x1b") {
 				t.Error("an escape sequence reached a colourless terminal")
@@ -120,7 +120,7 @@ func TestRenderGolden(t *testing.T) {
 
 func TestRenderJSONLinesAreJSON(t *testing.T) {
 	for _, g := range goldenRecords(t) {
-		line := jsonLine(&g.rec, g.body, g.isJSON)
+		line := jsonLine(&g.rec, g.body, g.isJSON, false)
 		if !bytes.HasSuffix(line, []byte("\n")) || bytes.Count(line, []byte("\n")) != 1 {
 			t.Errorf("not one line: %q", line)
 		}
@@ -179,7 +179,7 @@ func BenchmarkRenderEvent(b *testing.B) {
 			var out bytes.Buffer
 			for b.Loop() {
 				out.Reset()
-				st.writeEvent(&out, &g.rec, g.body, g.isJSON, time.UTC)
+				st.writeEvent(&out, &g.rec, g.body, g.isJSON, "", time.UTC)
 			}
 		})
 	}
@@ -194,7 +194,7 @@ func TestRenderQueueCountsTheAnswers(t *testing.T) {
 		r := &renderer{format: format, q: make(chan item, 100), maxBytes: 3 << 10, stats: &s}
 		rec := journal.Record{Seq: 1, Type: fixtures.Unknown, Status: 500, Forward: handlerAnswer(500, "text/plain", strings.Repeat("x", 1<<10))}
 		for range 5 {
-			r.event(&rec, nil, false)
+			r.event(&rec, nil, false, "")
 		}
 		if got, held := s.dropped.Load(), r.bytes.Load(); got != 2 || held != 3<<10 {
 			t.Errorf("%s: %d events not shown and %d bytes held, want 2 and 3 KiB (three answers of 1 KiB fill it)", format, got, held)

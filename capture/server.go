@@ -1,7 +1,6 @@
 package capture
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -13,6 +12,8 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -65,6 +66,7 @@ func Serve(ctx context.Context, cfg Config) error {
 			return &StartError{fmt.Errorf("listen on %s: %v", addr, unwrapNet(err))}
 		}
 	}
+	s.cfg.Own.Add(ln.Addr())
 	// The store opens once the address is ours, so a failed start leaves
 	// no directory behind.
 	if !cfg.NoSave {
@@ -88,6 +90,8 @@ type server struct {
 	stats     stats
 	clock     clock
 	started   time.Time
+	checking  chan struct{} // one token per body being validated (examine)
+	guesses   *guessLimiter
 	stopping  chan struct{} // closed when ctx is done: cuts --delay short
 	handlers  sync.WaitGroup
 }
@@ -101,10 +105,15 @@ func newServer(cfg Config) (*server, error) {
 		cfg:       cfg,
 		validator: v,
 		bodies:    newBudget(cfg.MaxInFlight, cfg.InFlightWait),
+		checking:  make(chan struct{}, runtime.GOMAXPROCS(0)),
+		guesses:   newGuessLimiter(),
 		stopping:  make(chan struct{}),
 	}
+	if s.cfg.Own == nil {
+		s.cfg.Own = &httpx.Own{}
+	}
 	if cfg.ForwardTo != "" {
-		client := httpx.NewClient(httpx.ClientOptions{Timeout: cfg.ForwardTimeout, Connections: forwardConnections})
+		client := httpx.NewClient(httpx.ClientOptions{Timeout: cfg.ForwardTimeout, Connections: forwardConnections, NotTo: s.cfg.Own})
 		f, err := newForwarder(cfg.ForwardTo, client, int(max(cfg.KeepAnswer, 0)), cfg.KeepSecrets)
 		if err != nil {
 			return nil, err
@@ -121,8 +130,12 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	}
 	s.started = time.Now()
 	s.render = newRenderer(s.cfg, &s.stats)
+	if s.store != nil {
+		s.store.SetNotify(s.render.warn)
+	}
 	srv := &http.Server{
 		Handler:           s,
+		ConnContext:       withFramingConn,
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
 		ReadTimeout:       s.cfg.ReadTimeout,
 		IdleTimeout:       s.cfg.IdleTimeout,
@@ -132,7 +145,7 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 		ErrorLog: discardLog,
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(framingListener{ln}) }()
 
 	host := s.cfg.Host
 	if s.cfg.Listener != nil {
@@ -161,9 +174,32 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 		_ = srv.Close() // cut off what did not finish in time: it was not answered
 	}
 	s.handlers.Wait()
-	s.render.close()
-	writeSummary(s.cfg, &s.stats, time.Since(s.started), s.store != nil)
+	// The terminal gets a moment to take what is queued, the summary
+	// another; a terminal that reads nothing (a paused pager) gets neither
+	// and Serve returns all the same: everything is on disk.
+	if !s.render.close(s.cfg.FlushTimeout) {
+		s.stats.stuck.Store(true)
+	}
+	var summary strings.Builder
+	writeSummary(&summary, s.cfg, &s.stats, time.Since(s.started), s.store != nil)
+	writeWithin(s.cfg.Err, summary.String(), s.cfg.FlushTimeout)
 	return failed
+}
+
+// writeWithin writes text to w, waiting at most d for it: a writer that
+// blocks is left to it.
+func writeWithin(w io.Writer, text string, d time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = io.WriteString(w, text)
+	}()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	}
 }
 
 // ServeHTTP handles one webhook request.
@@ -171,8 +207,16 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handlers.Add(1)
 	defer s.handlers.Done()
 
-	if s.cfg.Token != "" && !s.authorized(r) {
-		s.reject(w, r, http.StatusUnauthorized, "missing or wrong token: add ?token=<token> to the URL or send the "+TokenHeader+" header")
+	if len(r.TransferEncoding) > 0 {
+		// The connection's heads are no longer followed after a chunked
+		// body (framingConn): no more requests are read from it.
+		w.Header().Set("Connection", "close")
+	}
+	if ambiguousFraming(r.Context()) {
+		s.reject(w, r, http.StatusBadRequest, "the request has both Content-Length and Transfer-Encoding, which frame its body two ways (a proxy in front may read it differently): send one of them")
+		return
+	}
+	if s.cfg.Token != "" && !s.authorize(w, r) {
 		return
 	}
 	if !pathMatches(s.cfg.Path, r.URL.Path) {
@@ -189,44 +233,34 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	// Room for the body before reading it, until the answer is written:
-	// the whole of it when its length is known, in steps as it arrives
-	// when not (chunked).
-	held := max(r.ContentLength, 0)
-	if !s.bodies.reserve(r.Context(), held) {
-		s.busy(w, r)
-		return
-	}
-	var src io.Reader = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
-	var growing *growingBody
-	if r.ContentLength < 0 {
-		growing = &growingBody{ctx: r.Context(), r: src, b: s.bodies, limit: s.cfg.MaxBody}
-		src = growing
-	}
-	defer func() {
-		if growing != nil {
-			held = growing.held
-		}
-		s.bodies.release(held)
-	}()
-
+	// The body must arrive within BodyTimeout; room for it is reserved as
+	// it arrives, and held until the answer is written.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(s.cfg.BodyTimeout))
 	seq, received := s.clock.next()
-	body, err := readBody(src, r.ContentLength)
+	body, held, err := s.bodies.readBody(r.Context(), http.MaxBytesReader(w, r.Body, s.cfg.MaxBody), r.ContentLength, s.cfg.MaxBody)
+	defer s.bodies.release(held)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		switch {
 		case errors.As(err, &mbe):
 			s.reject(w, r, http.StatusRequestEntityTooLarge, tooLarge(s.cfg.MaxBody))
-			return
 		case errors.Is(err, errNoRoom):
 			s.busy(w, r)
-			return
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			w.Header().Set("Connection", "close")
+			s.reject(w, r, http.StatusRequestTimeout, fmt.Sprintf("the body did not arrive within %s", s.cfg.BodyTimeout))
+		default:
+			s.reject(w, r, http.StatusBadRequest, "could not read the body: "+err.Error())
 		}
-		s.reject(w, r, http.StatusBadRequest, "could not read the body: "+err.Error())
 		return
 	}
+	// No deadline while the event is handled (a --forward-to handler may
+	// take a while): net/http would take one passing for the sender gone.
+	_ = rc.SetReadDeadline(time.Time{})
 
-	rep := s.validator.Validate(body)
+	ex := s.examine(r.Context(), body, r.Header)
+	rep := ex.report
 	sum := sha256.Sum256(body)
 	rec := journal.Record{
 		Seq:      seq,
@@ -258,31 +292,31 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.File = name
 	}
 
+	// finish journals the record once its answer is known; an event it
+	// could not journal is not kept (see server.finish).
+	kept := true
+	finish := func(rec *journal.Record) error {
+		err := s.finish(rec)
+		kept = err == nil
+		return err
+	}
 	if s.forward != nil {
-		s.forward.serve(w, r, body, &rec, s.finish)
+		s.forward.serve(w, r, body, &rec, finish)
 	} else {
-		s.answer(w, &rec)
+		s.answer(w, &rec, finish)
+	}
+	if !kept {
+		return
 	}
 	s.stats.count(&rec)
 	if s.cfg.OnSave != nil {
 		s.cfg.OnSave()
 	}
-	s.render.event(&rec, body, !rep.Syntax)
-}
-
-// readBody reads a request body whose declared length is size (-1 when
-// unknown) into one allocation when the length is known.
-func readBody(r io.Reader, size int64) ([]byte, error) {
-	var buf bytes.Buffer
-	if size > 0 {
-		buf.Grow(int(size) + bytes.MinRead) // room to see the end without growing
-	}
-	_, err := buf.ReadFrom(r)
-	return buf.Bytes(), err
+	s.render.event(&rec, ex.shown, ex.isJSON, ex.note)
 }
 
 // answer writes the mock endpoint's answer to a saved event.
-func (s *server) answer(w http.ResponseWriter, rec *journal.Record) {
+func (s *server) answer(w http.ResponseWriter, rec *journal.Record, finish func(*journal.Record) error) {
 	status, why := s.cfg.Status, ""
 	if s.cfg.FailRate > 0 && rand.Float64()*100 < s.cfg.FailRate {
 		status, why = http.StatusInternalServerError, "simulated failure"
@@ -290,8 +324,8 @@ func (s *server) answer(w http.ResponseWriter, rec *journal.Record) {
 		why = "simulated status " + strconv.Itoa(status)
 	}
 	rec.Status = status
-	if err := s.finish(rec); err != nil {
-		http.Error(w, "portant-hooks: the event was saved but not journalled (see the listener's terminal)", http.StatusInternalServerError)
+	if err := finish(rec); err != nil {
+		http.Error(w, "portant-hooks: the event could not be journalled, so it was not kept (see the listener's terminal)", http.StatusInternalServerError)
 		return
 	}
 	s.wait()
@@ -328,7 +362,10 @@ func (s *server) wait() {
 }
 
 // finish journals a record once its answer is known, before the answer is
-// written.
+// written. When the journal cannot take it (a full disk), the event is not
+// kept: its body is removed, so that nothing looks saved that the sender
+// was told was not (it gets a 5xx and will send it again), and it is
+// counted as failed, not as saved.
 func (s *server) finish(rec *journal.Record) error {
 	if s.store == nil {
 		return nil
@@ -336,9 +373,31 @@ func (s *server) finish(rec *journal.Record) error {
 	err := s.store.Append(rec)
 	if err != nil {
 		s.stats.failed.Add(1)
-		s.render.warn(fmt.Sprintf("event #%d was saved as %s but not journalled: %v", rec.Seq, rec.File, err))
+		gone := "its body " + rec.File + " was removed"
+		if rerr := s.store.Remove(rec.File); rerr != nil {
+			gone = "and its body could not be removed either: " + rerr.Error()
+		}
+		s.render.warn(fmt.Sprintf("event #%d could not be journalled, so it was not kept and got a 5xx (%s): %v", rec.Seq, gone, err))
 	}
 	return err
+}
+
+// authorize lets a request with the token through. Wrong tokens are
+// limited per client (see guessLimiter): 401 while the client has tries
+// left, 429 without looking at the token once it has none.
+func (s *server) authorize(w http.ResponseWriter, r *http.Request) bool {
+	client := clientOf(r)
+	if wait := s.guesses.wait(client); wait > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(max(1, wait.Round(time.Second)/time.Second))))
+		s.reject(w, r, http.StatusTooManyRequests, "too many wrong tokens from "+client+": its requests are refused for a moment, whatever their token")
+		return false
+	}
+	if s.authorized(r) {
+		return true
+	}
+	s.guesses.wrong(client)
+	s.reject(w, r, http.StatusUnauthorized, "missing or wrong token: add ?token=<token> to the URL or send the "+TokenHeader+" header")
+	return false
 }
 
 func (s *server) authorized(r *http.Request) bool {

@@ -1,7 +1,6 @@
 package capture
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -146,12 +145,16 @@ func readJournal(t testing.TB, dir string) []journal.Record {
 	}
 	defer f.Close()
 	var recs []journal.Record
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 16<<20)
-	for sc.Scan() {
-		var rec journal.Record
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			t.Fatalf("journal line %q: %v", sc.Text(), err)
+	for l, err := range journal.Lines(f) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, ok := l.Record()
+		if !ok {
+			if l.Torn() {
+				continue // a kill -9 may cut the line being written: never answered
+			}
+			t.Fatalf("journal line %d is not a record: %q", l.Num, l.Data)
 		}
 		recs = append(recs, rec)
 	}

@@ -3,6 +3,7 @@ package capture
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,17 +29,24 @@ type store struct {
 	fsync     bool
 	journal   *journal.Writer
 	noUnnamed atomic.Bool // the directory cannot take O_TMPFILE files
+	notify    atomic.Pointer[func(string)]
 }
 
 // openStore creates dir if needed, opens its journal for appending (see
-// journal.OpenWriter), and removes temporary files that a crashed run left
-// behind. With fsync every body, the directory entry and the journal line
+// journal.OpenWriter: it takes the directory's lock, so a second listener
+// on dir is refused with a *journal.LockedError), and removes temporary
+// files that a crashed run left behind. A directory removed while the store
+// runs is made again, and the journal started anew in it (see SetNotify).
+// With fsync every body, the directory entry and the journal line
 // are on disk before Save and Append return.
 func openStore(dir string, fsync bool) (*store, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create directory %s: %w", dir, inputs.Reason(err))
 	}
 	j, err := journal.OpenWriter(dir, fsync)
+	if le := (*journal.LockedError)(nil); errors.As(err, &le) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open the journal %s: %w", journal.Path(dir), inputs.Reason(err))
 	}
@@ -47,8 +55,16 @@ func openStore(dir string, fsync bool) (*store, error) {
 	return s, nil
 }
 
-// LastSeq is the highest seq in the journal when the store was opened, 0
-// for a new one: a listener on the same directory carries on from there.
+// SetNotify sets where the store says that its directory or journal
+// vanished and was made again: the listener shows it as a warning.
+func (s *store) SetNotify(f func(msg string)) {
+	s.notify.Store(&f)
+	s.journal.SetNotify(f)
+}
+
+// LastSeq is the highest seq in use when the store was opened, in the
+// journal or in the names of saved bodies, 0 for a new directory: a
+// listener on the same directory carries on from there.
 func (s *store) LastSeq() uint64 { return s.journal.LastSeq() }
 
 func (s *store) removeStaleTemps() {
@@ -74,6 +90,17 @@ func (s *store) Save(name string, body []byte) error {
 		return fmt.Errorf("save: %q is not a plain file name", name)
 	}
 	final := filepath.Join(s.dir, name)
+	err := s.save(final, body)
+	if errors.Is(err, fs.ErrNotExist) && s.remake() {
+		err = s.save(final, body)
+	}
+	if err == nil && s.fsync {
+		err = s.syncDir()
+	}
+	return err
+}
+
+func (s *store) save(final string, body []byte) error {
 	err := s.saveUnnamed(final, body)
 	switch {
 	case errors.Is(err, errNoUnnamed) && s.fsync:
@@ -83,10 +110,33 @@ func (s *store) Save(name string, body []byte) error {
 	case err != nil:
 		err = fmt.Errorf("write %s: %w", final, inputs.Reason(err))
 	}
-	if err == nil && s.fsync {
-		err = s.syncDir()
-	}
 	return err
+}
+
+// remake makes the store's directory again when it is gone (rm -r while
+// listening), and says so; it reports whether it did.
+func (s *store) remake() bool {
+	if _, err := os.Stat(s.dir); !errors.Is(err, fs.ErrNotExist) {
+		return false
+	}
+	if err := os.MkdirAll(s.dir, 0o755); err != nil {
+		return false
+	}
+	if f := s.notify.Load(); f != nil {
+		(*f)("the directory " + s.dir + " was removed while listening: made it again, and saving into it from this event on (the events saved before are gone with it)")
+	}
+	return true
+}
+
+// Remove removes a body Save wrote, for an event that could not be kept.
+func (s *store) Remove(name string) error {
+	if name == "" || name != filepath.Base(name) || strings.HasPrefix(name, ".") {
+		return fmt.Errorf("remove: %q is not a plain file name", name)
+	}
+	if err := os.Remove(filepath.Join(s.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove %s: %w", filepath.Join(s.dir, name), inputs.Reason(err))
+	}
+	return nil
 }
 
 // errNoUnnamed says the directory cannot take an unnamed temporary file

@@ -24,7 +24,9 @@ var rejectStatuses = [...]int{
 	http.StatusUnauthorized,
 	http.StatusNotFound,
 	http.StatusMethodNotAllowed,
+	http.StatusRequestTimeout, // the body did not arrive in time
 	http.StatusRequestEntityTooLarge,
+	http.StatusTooManyRequests,    // too many wrong tokens
 	http.StatusServiceUnavailable, // no room for the body: busy
 }
 
@@ -38,6 +40,7 @@ type stats struct {
 	failed   atomic.Uint64                      // could not be saved or journalled
 	fwdFail  atomic.Uint64                      // the --forward-to handler gave no whole answer
 	dropped  atomic.Uint64                      // not shown: the terminal could not keep up
+	stuck    atomic.Bool                        // the terminal stopped reading: the queue was not all shown at the end
 }
 
 func (s *stats) count(rec *journal.Record) {
@@ -104,9 +107,8 @@ func (s *stats) reject(status int) {
 	}
 }
 
-// writeSummary prints what the run captured, once it has stopped.
-func writeSummary(cfg Config, s *stats, ran time.Duration, saved bool) {
-	var b strings.Builder
+// writeSummary writes what the run captured to b, once it has stopped.
+func writeSummary(b *strings.Builder, cfg Config, s *stats, ran time.Duration, saved bool) {
 	types := s.byType()
 	var n uint64
 	for _, c := range types {
@@ -118,12 +120,12 @@ func writeSummary(cfg Config, s *stats, ran time.Duration, saved bool) {
 	}
 	switch n {
 	case 0:
-		fmt.Fprintf(&b, "Stopped after %s: no events received.\n", roundDuration(ran))
+		fmt.Fprintf(b, "Stopped after %s: no events received.\n", roundDuration(ran))
 	default:
-		fmt.Fprintf(&b, "Stopped after %s: %s %s\n", roundDuration(ran), plural(n, "event"), verb)
+		fmt.Fprintf(b, "Stopped after %s: %s %s\n", roundDuration(ran), plural(n, "event"), verb)
 	}
 	row := func(label string, count uint64, note string) {
-		fmt.Fprintf(&b, "  %-22s %5d%s\n", label, count, note)
+		fmt.Fprintf(b, "  %-22s %5d%s\n", label, count, note)
 	}
 	for _, t := range append(slices.Clone(fixtures.Types), fixtures.Unknown) {
 		if c := types[t]; c > 0 {
@@ -164,7 +166,9 @@ func writeSummary(cfg Config, s *stats, ran time.Duration, saved bool) {
 		}
 		row("not shown", c, note+")")
 	}
-	_, _ = io.WriteString(cfg.Err, b.String())
+	if s.stuck.Load() {
+		fmt.Fprintf(b, "  the terminal stopped reading: the last events queued for it were not shown%s\n", map[bool]string{true: " (all are saved)", false: ""}[saved])
+	}
 }
 
 // writeBanner says where the listener listens, where it saves, and how to

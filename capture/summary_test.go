@@ -22,7 +22,7 @@ func TestSummaryCountsTheHandlersAnswersByClass(t *testing.T) {
 		s.count(rec)
 	}
 	var out strings.Builder
-	writeSummary(Config{Dir: "events", Err: &out}, &s, 3*time.Second, true)
+	writeSummary(&out, Config{Dir: "events"}, &s, 3*time.Second, true)
 	want := `Stopped after 3s: 9 events saved in events/
   DOCUMENTS_CREATED          1
   EMAILS_CREATED             7

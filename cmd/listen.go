@@ -113,6 +113,7 @@ func listenRun(cmd *cobra.Command, f *Factory, opts listenOptions) error {
 	if err != nil {
 		return err
 	}
+	cfg.Own = &httpx.Own{} // neither forwards nor replays go to the listener or the inspector
 	stopInspector, err := startInspector(cmd, opts, &cfg)
 	if err != nil {
 		return err
@@ -211,13 +212,14 @@ func startInspector(cmd *cobra.Command, opts listenOptions, cfg *capture.Config)
 	insp, err := inspector.New(inspector.Config{
 		Dir:       opts.dir,
 		ForwardTo: opts.forwardTo,
-		Client:    httpx.NewClient(httpx.ClientOptions{Timeout: opts.forwardTimeout}),
+		Client:    httpx.NewClient(httpx.ClientOptions{Timeout: opts.forwardTimeout, NotTo: cfg.Own}),
 		Version:   Version(),
 	})
 	if err != nil {
 		ln.Close()
 		return nil, err
 	}
+	cfg.Own.Add(ln.Addr())
 	url := inspector.URL(ln)
 	banner := url
 	if moved {

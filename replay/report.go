@@ -79,8 +79,9 @@ func appendLine(b []byte, r Result, st Styles, width int) []byte {
 	b = pad(b, 7-len(lat))
 	b = append(b, lat...)
 	b = append(b, "  "...)
-	b = append(b, r.Event.Type...)
-	b = pad(b, typeWidth-len(r.Event.Type))
+	typ := display.Line(string(r.Event.Type)) // from the payload, as the id and source are
+	b = append(b, typ...)
+	b = pad(b, typeWidth-len(typ))
 	b = append(b, "  "...)
 	id := display.Line(r.Event.ID)
 	switch {
@@ -223,7 +224,9 @@ func appendJSON(b []byte, r Result) []byte {
 	if err := enc.Encode(j); err != nil {
 		panic(err) // strings and numbers only: cannot fail
 	}
-	return buf.Bytes()
+	// encoding/json passes C1 controls and bidi overrides as they are:
+	// escaped too, so that jq's input and a terminal are safe alike.
+	return append(b[:len(b):len(b)], display.JSON(buf.Bytes()[len(b):])...)
 }
 
 // Stats sums up results for the closing summary.

@@ -61,6 +61,7 @@ type Inspector struct {
 	index     *eventIndex
 	validator *fixtures.Validator    // places a body's problems in the pretty view
 	wake      wakeups                // the live streams, told by Notify
+	follow    follower               // reads the journal for every live stream
 	csp       string                 // on every answer
 	webhook   atomic.Pointer[string] // set once the listener knows its URL
 }

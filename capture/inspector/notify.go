@@ -1,6 +1,9 @@
 package inspector
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // wakeups tells the live streams that the journal has grown. Each stream
 // holds a channel with room for one wake-up: a stream that has not looked
@@ -9,6 +12,7 @@ import "sync"
 type wakeups struct {
 	mu   sync.Mutex
 	subs map[chan struct{}]struct{}
+	gen  atomic.Uint64 // how many times notify was called: the follower looks once per new value
 }
 
 func (w *wakeups) subscribe() (<-chan struct{}, func()) {
@@ -27,6 +31,7 @@ func (w *wakeups) subscribe() (<-chan struct{}, func()) {
 }
 
 func (w *wakeups) notify() {
+	w.gen.Add(1)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for ch := range w.subs {

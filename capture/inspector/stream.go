@@ -1,7 +1,6 @@
 package inspector
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -24,12 +23,10 @@ func (in *Inspector) handleStream(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if _, err := in.index.Refresh(); err != nil {
-		apiError(w, http.StatusInternalServerError, err.Error())
-		return
-	}
+	start := in.follow.since(in, 0, 0, in.wake.gen.Load(), in.cfg.Poll)
+	resets := start.resets
 	if fromLatest {
-		after = len(in.index.Entries())
+		after = start.latest
 	}
 	wake, stop := in.wake.subscribe()
 	defer stop()
@@ -43,28 +40,21 @@ func (in *Inspector) handleStream(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprint(w, "retry: 2000\n\n")
 
 	send := func() error {
-		reset, err := in.index.Refresh()
-		if err != nil {
-			fmt.Fprintf(w, ": %s\n\n", strings.ReplaceAll(err.Error(), "\n", " "))
+		got := in.follow.since(in, after, resets, in.wake.gen.Load(), in.cfg.Poll)
+		if got.problem != "" {
+			fmt.Fprintf(w, ": %s\n\n", strings.ReplaceAll(got.problem, "\n", " "))
 			return rc.Flush()
 		}
-		latest := len(in.index.Entries())
-		if reset || after > latest {
-			return in.sendReset(w, rc, &after, latest)
+		if got.reset {
+			resets = got.resets
+			return in.sendReset(w, rc, &after, got.latest)
 		}
-		evs, more, err := in.index.since(after, streamBacklogMax)
-		if err != nil {
-			fmt.Fprintf(w, ": %s\n\n", strings.ReplaceAll(err.Error(), "\n", " "))
-			return rc.Flush()
+		for _, frame := range got.frames {
+			if _, err := w.Write(frame); err != nil {
+				return err
+			}
 		}
-		if more {
-			return in.sendReset(w, rc, &after, latest)
-		}
-		for _, ev := range evs {
-			b, _ := json.Marshal(ev)
-			fmt.Fprintf(w, "id: %d\nevent: event\ndata: %s\n\n", ev.ID, b)
-			after = ev.ID
-		}
+		after = got.latest
 		return rc.Flush()
 	}
 	if send() != nil {

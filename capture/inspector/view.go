@@ -155,11 +155,26 @@ func (in *Inspector) view(rec journal.Record) bodyView {
 		}
 		return v
 	}
-	raw := in.validator.Validate(body)
+	// Validating costs time and memory that grow with the body, and
+	// indenting deep nesting about 2·depth² bytes (a 20 KB body nested
+	// 10,000 deep made a 200 MB answer and took 1.6 GB): both only where
+	// they stay within a small multiple of the body's size.
+	raw := fixtures.Report{Problems: rec.Problems}
+	checked := len(body) <= viewChecked
+	if checked {
+		raw = in.validator.Validate(body)
+	}
 	var pretty bytes.Buffer
-	if !json.Valid(body) || json.Indent(&pretty, body, "", "  ") != nil {
+	valid := json.Valid(body)
+	deep := valid && indentedSize(body) > viewPrettyFactor*len(body)+64<<10
+	if !valid || !checked || deep || json.Indent(&pretty, body, "", "  ") != nil {
 		v.Kind, v.Text = "text", displayText(body)
-		if !utf8.Valid(body) {
+		switch {
+		case deep:
+			v.Note = fmt.Sprintf("nested so deep that indenting it would make it more than %d times its size: shown as received", viewPrettyFactor)
+		case valid && !checked:
+			v.Note = fmt.Sprintf("larger than %d KiB: shown as received, with the problems listen recorded", viewChecked>>10)
+		case !utf8.Valid(body):
 			v.Note = "not UTF-8 text: bytes that are not shown as \uFFFD; download it to see it as received"
 		}
 		for _, p := range raw.Problems {
@@ -171,6 +186,40 @@ func (in *Inspector) view(rec journal.Record) bodyView {
 	shown := in.validator.Validate(pretty.Bytes())
 	v.Problems = placeProblems(shown.Problems, raw.Problems)
 	return v
+}
+
+// viewChecked is the largest body the view validates again to place its
+// problems, as listen validates no larger one as it captures; viewPrettyFactor
+// bounds how much larger than the body its indented form may be.
+const (
+	viewChecked      = 256 << 10
+	viewPrettyFactor = 8
+)
+
+// indentedSize is about how large json.Indent with two spaces makes the
+// valid JSON b: each bracket and comma outside strings starts a line
+// indented by its depth. One pass, without indenting.
+func indentedSize(b []byte) int {
+	size, depth := len(b), 0
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			for i++; i < len(b) && b[i] != '"'; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+		case '{', '[':
+			depth++
+			size += 1 + 2*depth
+		case ',':
+			size += 1 + 2*depth
+		case '}', ']':
+			depth--
+			size += 1 + 2*depth
+		}
+	}
+	return size
 }
 
 // placeProblems pairs the problems found in the pretty text with the same

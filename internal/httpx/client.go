@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"crypto/tls"
+	"net"
 	"net/http"
 	"time"
 )
@@ -16,6 +17,9 @@ type ClientOptions struct {
 	// Connections is how many requests are in flight at once: that many
 	// connections to the target are kept alive for reuse.
 	Connections int
+	// NotTo, when set, is the program's own addresses: the client refuses
+	// to connect to them (see Own).
+	NotTo *Own
 }
 
 // NewClient returns the one kind of client portant-hooks sends with:
@@ -33,6 +37,10 @@ func NewClient(o ClientOptions) *http.Client {
 	tr.MaxIdleConnsPerHost = conns
 	tr.DisableCompression = true
 	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	if o.NotTo != nil {
+		d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: o.NotTo.control}
+		tr.DialContext = d.DialContext
+	}
 	if o.Insecure {
 		tr.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // the user asked, with --insecure
 	}

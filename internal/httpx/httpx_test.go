@@ -278,3 +278,31 @@ func TestNewClient(t *testing.T) {
 		t.Error("Insecure not applied")
 	}
 }
+
+func TestAClientRefusesTheProgramsOwnAddresses(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	own := &Own{}
+	own.Add(srv.Listener.Addr())
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	client := NewClient(ClientOptions{Timeout: 5 * time.Second, NotTo: own})
+	for _, host := range []string{"127.0.0.1", "localhost", "0.0.0.0"} {
+		resp, err := client.Get("http://" + net.JoinHostPort(host, port) + "/")
+		if err == nil {
+			resp.Body.Close()
+			t.Errorf("%s:%s: answered %d, want refused", host, port, resp.StatusCode)
+			continue
+		}
+		if !errors.Is(err, ErrOwnAddress) || !strings.Contains(Explain(err, 0).Error(), "own address") {
+			t.Errorf("%s: %v", host, Explain(err, 0))
+		}
+	}
+	// Another port on the same host is fine.
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer other.Close()
+	resp, err := client.Get(other.URL)
+	if err != nil {
+		t.Fatalf("another server: %v", err)
+	}
+	resp.Body.Close()
+}

@@ -21,7 +21,7 @@ const idPrefixLen = 12
 // cut to 12 safe characters and left out when none remain.
 func FileName(received time.Time, seq uint64, typ fixtures.EventType, id string) string {
 	b := make([]byte, 0, 80)
-	b = received.UTC().AppendFormat(b, "20060102T150405.000000Z")
+	b = received.UTC().AppendFormat(b, nameTime)
 	b = append(b, '-')
 	digits := strconv.AppendUint(nil, seq, 10)
 	for range 6 - len(digits) {
@@ -80,4 +80,31 @@ func BodyPath(dir, file string) (path string, ok bool) {
 		}
 	}
 	return filepath.Join(dir, file), true
+}
+
+// timeLen is the length of the time at the start of a FileName.
+const timeLen = len(nameTime)
+
+// nameTime is the layout of the time in a FileName.
+const nameTime = "20060102T150405.000000Z"
+
+// SeqOfName reads the seq from a name FileName made; ok is false for any
+// other name.
+func SeqOfName(name string) (seq uint64, ok bool) {
+	if len(name) < timeLen+3 || name[timeLen] != '-' {
+		return 0, false
+	}
+	if _, err := time.Parse(nameTime, name[:timeLen]); err != nil {
+		return 0, false
+	}
+	rest := name[timeLen+1:]
+	i := 0
+	for i < len(rest) && '0' <= rest[i] && rest[i] <= '9' {
+		i++
+	}
+	if i == 0 || i == len(rest) || rest[i] != '-' {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(rest[:i], 10, 64)
+	return n, err == nil
 }

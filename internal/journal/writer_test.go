@@ -246,3 +246,48 @@ func BenchmarkLastSeq(b *testing.B) {
 		f.Close()
 	}
 }
+
+// partialFile is a real journal file whose next write stops after fail
+// bytes, as a full disk does.
+type partialFile struct {
+	*os.File
+	fail int
+}
+
+func (f *partialFile) Write(p []byte) (int, error) {
+	if f.fail < 0 {
+		return f.File.Write(p)
+	}
+	n, _ := f.File.Write(p[:min(f.fail, len(p))])
+	f.fail = -1
+	return n, errors.New("no space left on device")
+}
+
+// On a file, a failed write is taken back whole: no fragment is left for
+// any reader to stumble on.
+func TestAFailedAppendLeavesNothingInTheFile(t *testing.T) {
+	for _, cut := range []int{1, 9, 30} {
+		t.Run(fmt.Sprint("cut at ", cut), func(t *testing.T) {
+			dir := t.TempDir()
+			w, err := OpenWriter(dir, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close()
+			pf := &partialFile{File: w.f.(*os.File), fail: -1}
+			w.f = pf
+			for seq := uint64(1); seq <= 3; seq++ {
+				if seq == 2 {
+					pf.fail = cut
+				}
+				rec := seqRecord(seq)
+				if err := w.Append(&rec); (err != nil) != (seq == 2) {
+					t.Fatalf("Append #%d: %v", seq, err)
+				}
+			}
+			if got, want := readFile(t, Path(dir)), line(t, seqRecord(1))+line(t, seqRecord(3)); got != want {
+				t.Errorf("journal:\n%q\nwant:\n%q", got, want)
+			}
+		})
+	}
+}

@@ -1,0 +1,24 @@
+//go:build windows
+
+package journal
+
+import (
+	"errors"
+	"os"
+
+	"golang.org/x/sys/windows"
+)
+
+// errHeld says another process holds the lock.
+var errHeld = errors.New("locked by another process")
+
+// lockFile takes an exclusive lock on f without waiting (LockFileEx:
+// released by the system when the process ends).
+func lockFile(f *os.File) error {
+	var ol windows.Overlapped
+	err := windows.LockFileEx(windows.Handle(f.Fd()), windows.LOCKFILE_EXCLUSIVE_LOCK|windows.LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &ol)
+	if errors.Is(err, windows.ERROR_LOCK_VIOLATION) {
+		return errHeld
+	}
+	return err
+}
