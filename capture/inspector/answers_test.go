@@ -219,3 +219,12 @@ func TestInspectorReplaysWithChanges(t *testing.T) {
 		}
 	}
 }
+
+func TestAnswerNestedDeepIsShownAsItCame(t *testing.T) {
+	deep := strings.Repeat("[", 20000) + strings.Repeat("]", 20000)
+	f := &journal.Forward{Status: 500, Headers: map[string][]string{"Content-Type": {"application/json"}}}
+	f.SetBody([]byte(deep), false)
+	if v := answerOf(f); v.Kind != "text" || v.Text != deep {
+		t.Errorf("a deep answer is %s, %d bytes: want it as it came", v.Kind, len(v.Text))
+	}
+}

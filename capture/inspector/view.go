@@ -73,7 +73,7 @@ func answerOf(f *journal.Forward) *answerView {
 	case f.BodyEncoding == "base64":
 		v.Kind, v.Excerpt = "binary", ""
 		v.Note = fmt.Sprintf("%d bytes that are not text (in the journal, base64)", len(body))
-	case json.Valid(body) && json.Indent(&pretty, body, "", "  ") == nil:
+	case json.Valid(body) && indentedSize(body) <= viewPrettyFactor*len(body)+64<<10 && json.Indent(&pretty, body, "", "  ") == nil:
 		v.Kind, v.Text = "json", pretty.String()
 	default:
 		v.Kind, v.Text = "text", string(body)
