@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -61,24 +62,21 @@ func goldenRecords(t testing.TB) []goldenRecord {
 		mk(5, fixtures.Example(fixtures.SignaturesCompleted), 202, handlerAnswer(202, "application/json", "{\"ok\": true}\n")),
 		mk(6, []byte(`{"data":{}}`), 502, &journal.Forward{URL: "http://localhost:3000/hooks", LatencyMS: 0.5, Error: "connection refused"}),
 		mk(7, nil, 200, nil),
-		mk(8, fixtures.Example(fixtures.DocumentsCreated), 500, handlerAnswer(500, "text/html; charset=utf-8", expressError)),
+		mk(8, fixtures.Example(fixtures.DocumentsCreated), 500, handlerAnswer(500, "text/html; charset=utf-8", expressError(t))),
 		mk(9, fixtures.Example(fixtures.EmailsCreated), 422, handlerAnswer(422, "application/json", "{\n  \"error\": \"unknown recipient\",\n  \"field\": \"data.emails.0.to\"\n}\n")),
 	}
 }
 
 // expressError is the page Express's default error handler sends in
-// development: the stack in a <pre>, with <br> and &nbsp; for its layout.
-const expressError = `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>Error</title>
-</head>
-<body>
-<pre>TypeError: Cannot read properties of undefined (reading &#39;email&#39;)<br> &nbsp; &nbsp;at /app/server.js:14:31<br> &nbsp; &nbsp;at Array.map (&lt;anonymous&gt;)</pre>
-</body>
-</html>
-`
+// development, as internal/display's tests keep it.
+func expressError(t testing.TB) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "internal", "display", "testdata", "pages", "express.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
 
 // handlerAnswer is a handler's answer as the journal keeps it.
 func handlerAnswer(status int, contentType, body string) *journal.Forward {

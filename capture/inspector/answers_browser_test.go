@@ -6,15 +6,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/portant-hooks/portant-hooks/capture"
@@ -25,6 +22,7 @@ import (
 // event whose body holds "crash" gets Express's 500 page, one holding
 // "reject" a 422 in JSON, any other 200. It counts what it was sent.
 type crashingHandler struct {
+	page   string
 	mu     sync.Mutex
 	bodies [][]byte
 }
@@ -38,7 +36,7 @@ func (h *crashingHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case bytes.Contains(b, []byte("crash")):
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(http.StatusInternalServerError)
-		io.WriteString(w, expressPage)
+		io.WriteString(w, h.page)
 	case bytes.Contains(b, []byte("reject")):
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusUnprocessableEntity)
@@ -83,7 +81,7 @@ func postAs(t *testing.T, url string, body []byte) int {
 func TestInspectorShowsTheHandlersAnswerInABrowser(t *testing.T) {
 	chrome := findChromium(t)
 	dir := t.TempDir()
-	handler := &crashingHandler{}
+	handler := &crashingHandler{page: expressPage(t)}
 	srv := httptest.NewServer(handler)
 	defer srv.Close()
 	var current atomic.Pointer[Inspector]
@@ -228,27 +226,7 @@ func TestInspectorShowsTheHandlersAnswerInABrowser(t *testing.T) {
 	inspWaitFor(t, ctx, "the replay's result", `document.querySelector('#r-status').textContent === '200 OK'`)
 	inspStep(t, ctx, "close the editor", 5*time.Second, chromedp.Click(chromedp.CSS("#e-cancel")))
 	inspEval[chromedp.Void](t, ctx, `document.querySelector('#toast').hidden = true; document.querySelector('.detail').scrollTop = 0`)
-	shots := t.TempDir()
-	light := inspScreenshot(t, ctx, filepath.Join(shots, "answer.png"))
-	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}},
-		})
-		return err
-	})); err != nil {
-		t.Fatalf("dark mode: %v", err)
-	}
-	dark := inspScreenshot(t, ctx, filepath.Join(shots, "answer-dark.png"))
-	if keep := os.Getenv("PORTANT_HOOKS_INSPECTOR_SCREENSHOT"); keep != "" {
-		// For a person to look at, beside the main test's pictures.
-		stem := strings.TrimSuffix(keep, ".png")
-		if err := os.WriteFile(stem+"-answer.png", light, 0o644); err != nil {
-			t.Error(err)
-		}
-		if err := os.WriteFile(stem+"-answer-dark.png", dark, 0o644); err != nil {
-			t.Error(err)
-		}
-	}
+	inspPictures(t, ctx, "answer")
 	if errs := pageErrors(); len(errs) > 0 {
 		t.Errorf("the page logged errors:\n%s", strings.Join(errs, "\n"))
 	}

@@ -402,6 +402,10 @@
 
   let detailSeq = 0;
   async function select(id) {
+    if (id === state.selected && state.detail && state.detail.id === id) {
+      markSelected(); // shown already: an editor or a replay result stays
+      return;
+    }
     state.selected = id;
     markSelected();
     const mine = ++detailSeq;
@@ -756,12 +760,13 @@
     ui.eError.hidden = true;
     if (state.savedBody === null) {
       try {
-        state.savedBody = await api('/api/events/' + d.id + '/body');
+        const body = await api('/api/events/' + d.id + '/body');
+        if (state.detail !== d) return; // another event is shown now
+        state.savedBody = body;
       } catch (err) {
         toast('Could not read the saved body: ' + err.message);
         return;
       }
-      if (state.detail !== d) return;
     }
     ui.editor.hidden = false;
     resetEditor();

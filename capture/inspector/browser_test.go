@@ -299,8 +299,29 @@ func TestInspectorInABrowser(t *testing.T) {
 	target.mu.Unlock()
 
 	inspEval[chromedp.Void](t, ctx, `document.querySelector('#toast').hidden = true`) // a passing notice, not the page
+	inspPictures(t, ctx, "")
+	if bg := inspEval[string](t, ctx, `getComputedStyle(document.body).backgroundColor`); bg == "rgb(246, 247, 249)" {
+		t.Errorf("dark mode kept the light background %s", bg)
+	}
+
+	if errs := pageErrors(); len(errs) > 0 {
+		t.Errorf("the page logged errors:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+// inspPictures takes a picture of the page in light mode, then switches it
+// to dark mode and takes another, into a test directory and, for a person
+// to look at, beside the path PORTANT_HOOKS_INSPECTOR_SCREENSHOT names when
+// it is set: P.png and P-dark.png for the main test (name ""), P-name.png
+// and P-name-dark.png for the others.
+func inspPictures(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	stem := "inspector"
+	if name != "" {
+		stem += "-" + name
+	}
 	shots := t.TempDir()
-	light := inspScreenshot(t, ctx, filepath.Join(shots, "inspector.png"))
+	light := inspScreenshot(t, ctx, filepath.Join(shots, stem+".png"))
 	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
 			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}},
@@ -309,22 +330,20 @@ func TestInspectorInABrowser(t *testing.T) {
 	})); err != nil {
 		t.Fatalf("dark mode: %v", err)
 	}
-	dark := inspScreenshot(t, ctx, filepath.Join(shots, "inspector-dark.png"))
-	if bg := inspEval[string](t, ctx, `getComputedStyle(document.body).backgroundColor`); bg == "rgb(246, 247, 249)" {
-		t.Errorf("dark mode kept the light background %s", bg)
+	dark := inspScreenshot(t, ctx, filepath.Join(shots, stem+"-dark.png"))
+	keep := os.Getenv("PORTANT_HOOKS_INSPECTOR_SCREENSHOT")
+	if keep == "" {
+		return
 	}
-	if keep := os.Getenv("PORTANT_HOOKS_INSPECTOR_SCREENSHOT"); keep != "" {
-		// For a person to look at: the light one at that path, the dark beside it.
-		if err := os.WriteFile(keep, light, 0o644); err != nil {
-			t.Error(err)
-		}
-		if err := os.WriteFile(strings.TrimSuffix(keep, ".png")+"-dark.png", dark, 0o644); err != nil {
-			t.Error(err)
-		}
+	base := strings.TrimSuffix(keep, ".png")
+	if name != "" {
+		base += "-" + name
 	}
-
-	if errs := pageErrors(); len(errs) > 0 {
-		t.Errorf("the page logged errors:\n%s", strings.Join(errs, "\n"))
+	if err := os.WriteFile(base+".png", light, 0o644); err != nil {
+		t.Error(err)
+	}
+	if err := os.WriteFile(base+"-dark.png", dark, 0o644); err != nil {
+		t.Error(err)
 	}
 }
 
