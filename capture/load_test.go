@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -205,30 +206,34 @@ func TestLoadAStopInTheMiddleLosesNothingAnswered(t *testing.T) {
 }
 
 // BenchmarkServe measures the whole path of one event over HTTP: read,
-// validate, save, journal, answer.
+// validate, save, journal, answer; at Go's default GOGC and at the 400
+// that cmd's tuneGC sets for listen, and says why.
 func BenchmarkServe(b *testing.B) {
 	for _, format := range []Format{FormatQuiet, FormatPretty} {
-		b.Run(string(format), func(b *testing.B) {
-			run := startListen(b, Config{Format: format, Dir: filepath.Join(b.TempDir(), "events")})
-			bodies := loadBodies(256)
-			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-			b.SetParallelism(8)
-			var i atomic.Int64
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					body := bodies[i.Add(1)%int64(len(bodies))]
-					resp, err := client.Post(run.url, "application/json", bytes.NewReader(body))
-					if err != nil {
-						b.Error(err)
-						return
+		for _, gc := range []int{100, 400} {
+			b.Run(fmt.Sprintf("%s/gc=%d", format, gc), func(b *testing.B) {
+				defer debug.SetGCPercent(debug.SetGCPercent(gc))
+				run := startListen(b, Config{Format: format, Dir: filepath.Join(b.TempDir(), "events")})
+				bodies := loadBodies(256)
+				client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+				b.SetParallelism(8)
+				var i atomic.Int64
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						body := bodies[i.Add(1)%int64(len(bodies))]
+						resp, err := client.Post(run.url, "application/json", bytes.NewReader(body))
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
 					}
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-				}
+				})
+				b.StopTimer()
+				run.stop(b)
 			})
-			b.StopTimer()
-			run.stop(b)
-		})
+		}
 	}
 }

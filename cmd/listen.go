@@ -114,6 +114,7 @@ func listenRun(cmd *cobra.Command, f *Factory, opts listenOptions) error {
 		return err
 	}
 	cfg.Own = &httpx.Own{} // neither forwards nor replays go to the listener or the inspector
+	tuneGC(cfg.MaxInFlight)
 	stopInspector, err := startInspector(cmd, opts, &cfg)
 	if err != nil {
 		return err

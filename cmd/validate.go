@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -98,15 +96,7 @@ func validateRun(ctx context.Context, f *Factory, opts validateOptions, args []s
 	if err != nil {
 		return inputErrorf("%v", err)
 	}
-	// Validating allocates some 36 KB per document, garbage at once, over a
-	// live heap of a few hundred KB (compiling the schema, 1 MB): at Go's
-	// default GOGC=100 the collector runs every hundred documents or so. At
-	// 400, validating takes a quarter less CPU (BenchmarkValidateFiles in
-	// fixtures, gc=400 against gc=100), and a whole run of 10,000 files 12%
-	// less, for a few MB more memory. A GOGC the user sets wins.
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
+	tuneGC(0)
 	v, err := fixtures.NewValidator(vopts)
 	if err != nil {
 		return inputErrorf("%v", err)
