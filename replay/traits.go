@@ -502,7 +502,7 @@ func (s *Stats) failuresLine() string {
 	}
 	var parts []string
 	if len(sh.Types) > 0 {
-		parts = append(parts, "all "+typeName(sh.Types[len(sh.Types)-1]))
+		parts = append(parts, "all "+typeName(sh.Types[0])) // the narrowest: a type before SIGNATURES_*
 	} else {
 		counts := s.traits.TypeCounts()
 		var by []string
@@ -515,8 +515,10 @@ func (s *Stats) failuresLine() string {
 			parts = append(parts, strings.Join(by, ", "))
 		}
 	}
+	// With nothing passed, every trait the failures share is just what the
+	// events were: it points at no cause (a dead target fails them all).
 	for _, tr := range sh.All {
-		if tr > TraitSignatures {
+		if tr > TraitSignatures && sh.Passed > 0 {
 			parts = append(parts, "all with "+tr.String())
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -188,6 +189,14 @@ func TestStatsFailuresLine(t *testing.T) {
 	}
 	if got, want := byType.failuresLine(), "6 failed: 3 DOCUMENTS_CREATED, 3 EMAILS_CREATED"; !strings.HasPrefix(got, want) {
 		t.Errorf("got  %s\nwant %s…", got, want)
+	}
+	// Nothing passed (a dead target): what every event has is no cause.
+	var dead Stats
+	for _, body := range collect(Synthetic{Types: []fixtures.EventType{fixtures.SignaturesRequested}, Count: 3, Seed: 3}) {
+		dead.Add(Result{Event: body, Err: errors.New("connection refused"), Attempts: 1})
+	}
+	if got, want := dead.failuresLine(), "3 failed: all SIGNATURES_REQUESTED"; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
 
