@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -83,13 +82,13 @@ func (s *store) removeStaleTemps() {
 }
 
 // Save writes body to name in the store's directory, atomically: the file
-// appears complete or not at all. name must be a base name, such as one
-// from journal.FileName.
+// appears complete or not at all. name must be one journal.BodyPath takes,
+// as journal.FileName makes them: the inspector serves no other.
 func (s *store) Save(name string, body []byte) error {
-	if name == "" || name != filepath.Base(name) || strings.HasPrefix(name, ".") {
+	final, ok := journal.BodyPath(s.dir, name)
+	if !ok {
 		return fmt.Errorf("save: %q is not a plain file name", name)
 	}
-	final := filepath.Join(s.dir, name)
 	err := s.save(final, body)
 	if errors.Is(err, fs.ErrNotExist) && s.remake() {
 		err = s.save(final, body)
@@ -130,11 +129,12 @@ func (s *store) remake() bool {
 
 // Remove removes a body Save wrote, for an event that could not be kept.
 func (s *store) Remove(name string) error {
-	if name == "" || name != filepath.Base(name) || strings.HasPrefix(name, ".") {
+	path, ok := journal.BodyPath(s.dir, name)
+	if !ok {
 		return fmt.Errorf("remove: %q is not a plain file name", name)
 	}
-	if err := os.Remove(filepath.Join(s.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("remove %s: %w", filepath.Join(s.dir, name), inputs.Reason(err))
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove %s: %w", path, inputs.Reason(err))
 	}
 	return nil
 }
