@@ -438,23 +438,5 @@ func serveInspector(t *testing.T, cfg Config, ln net.Listener, webhook string, c
 	}
 	in.SetWebhook(webhook)
 	current.Store(in)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- in.Serve(ctx, ln) }()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("inspector: %v", err)
-				}
-			case <-time.After(5 * time.Second):
-				t.Error("the inspector did not stop within 5s")
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return stop
+	return serve(t, in, ln)
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -128,21 +129,33 @@ func startInspector(t testing.TB, cfg Config) (*Inspector, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	serve(t, in, ln)
+	return in, URL(ln)
+}
+
+// serve runs in.Serve on ln until the returned func (or the end of the
+// test) ends its context, and checks that Serve then returns nil within 5s.
+func serve(t testing.TB, in *Inspector, ln net.Listener) (stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- in.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Serve: %v", err)
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("Serve: %v", err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Error("Serve did not return within 5s of its context ending")
 			}
-		case <-time.After(5 * time.Second):
-			t.Error("Serve did not return within 5s of its context ending")
-		}
-	})
-	return in, URL(ln)
+		})
+	}
+	t.Cleanup(stop)
+	return stop
 }
 
 // inspDo sends a request (to the inspector or the listener) and returns the

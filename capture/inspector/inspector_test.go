@@ -2,7 +2,6 @@ package inspector
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -510,9 +509,7 @@ func TestInspectorServeStopsWithItsContextEvenWithAStreamOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- in.Serve(ctx, ln) }()
+	stop := serve(t, in, ln)
 	resp, err := http.Get(URL(ln) + "/api/stream")
 	if err != nil {
 		t.Fatal(err)
@@ -522,15 +519,7 @@ func TestInspectorServeStopsWithItsContextEvenWithAStreamOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Serve: %v", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Serve still running 5s after its context ended")
-	}
+	stop()
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("Serve took %s to stop", d)
 	}
