@@ -2,7 +2,6 @@ package inspector
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -53,27 +52,6 @@ func (h *crashingHandler) received() [][]byte {
 	return append([][]byte(nil), h.bodies...)
 }
 
-// postAs sends an event to the listener as Portant does and returns the
-// status it answered.
-func postAs(t *testing.T, url string, body []byte) int {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url+"webhooks/portant", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "Portant-Webhooks/1.0")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode
-}
-
 // The handler behind listen --forward-to crashes: the inspector shows its
 // 500 and the error's text in the list and the detail pane without a
 // replay, filters by the answer, and replays the event with a body edited
@@ -119,7 +97,7 @@ func TestInspectorShowsTheHandlersAnswerInABrowser(t *testing.T) {
 		body   []byte
 		status int
 	}{{ok, 200}, {crash, 500}, {reject, 422}} {
-		if got := postAs(t, listener.url, ev.body); got != ev.status {
+		if got := postAs(t, listener.url, ev.body, nil); got != ev.status {
 			t.Fatalf("listen answered %d, want the handler's %d", got, ev.status)
 		}
 	}

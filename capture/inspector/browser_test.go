@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -408,24 +408,19 @@ func startListener(t *testing.T, cfg capture.Config) *testListener {
 // post sends an event as Portant does, with a secret the listener redacts.
 func (l *testListener) post(body []byte) {
 	l.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.url+"webhooks/portant", bytes.NewReader(body))
-	if err != nil {
-		l.t.Fatal(err)
+	if status := postAs(l.t, l.url, body, map[string]string{"Authorization": "Bearer s3cret"}); status != http.StatusOK {
+		l.t.Fatalf("listen answered %d %s", status, http.StatusText(status))
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "Portant-Webhooks/1.0")
-	req.Header.Set("Authorization", "Bearer s3cret")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		l.t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		l.t.Fatalf("listen answered %s", resp.Status)
-	}
+}
+
+// postAs sends an event to the listener at url as Portant does, with
+// header's entries besides, and returns the status it answered.
+func postAs(t testing.TB, url string, body []byte, header map[string]string) int {
+	t.Helper()
+	h := map[string]string{"Content-Type": "application/json", "User-Agent": "Portant-Webhooks/1.0"}
+	maps.Copy(h, header)
+	status, _, _ := inspDo(t, http.MethodPost, url+"webhooks/portant", bytes.NewReader(body), h)
+	return status
 }
 
 // serveInspector serves an inspector for the listener at webhook on ln,
