@@ -815,7 +815,7 @@
   function showReplay(res) {
     ui.result.scrollIntoView({ block: 'nearest' });
     ui.rTo.textContent = '→ ' + res.to;
-    ui.rLatency.textContent = res.latencyMs.toFixed(res.latencyMs < 10 ? 1 : 0) + ' ms';
+    ui.rLatency.textContent = latency(res.latencyMs);
     if (res.error) {
       ui.rStatus.textContent = 'no answer';
       ui.rStatus.dataset.class = 'x';
