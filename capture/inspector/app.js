@@ -494,7 +494,7 @@
     ui.aExcerpt.hidden = !a.excerpt;
     ui.aExcerpt.textContent = a.excerpt || '';
     ui.aExcerpt.dataset.class = String(f.status).charAt(0);
-    const names = Object.keys(f.headers || {}).sort((x, y) => x.localeCompare(y));
+    const names = headerNames(f.headers);
     ui.aHeaders.replaceChildren(...headerRows(f.headers || {}, names));
     ui.aHeaderCount.textContent = String(names.length);
     ui.aHeadersBox.hidden = names.length === 0;
@@ -539,10 +539,14 @@
   }
 
   function renderHeaders(headers) {
-    const names = Object.keys(headers || {}).sort((a, b) => a.localeCompare(b));
+    const names = headerNames(headers);
     ui.headerCount.textContent = String(names.length);
     ui.headers.replaceChildren(...headerRows(headers, names));
   }
+
+  // headerNames are the names of headers in the order every header list
+  // shows them.
+  function headerNames(headers) { return Object.keys(headers || {}).sort((a, b) => a.localeCompare(b)); }
 
   function headerRows(headers, names) {
     const rows = [];
@@ -732,7 +736,7 @@
 
   function headerText(headers) {
     const lines = [];
-    for (const name of Object.keys(headers || {}).sort((a, b) => a.localeCompare(b))) {
+    for (const name of headerNames(headers)) {
       for (const v of headers[name]) lines.push(name + ': ' + v);
     }
     return lines.join('\n');
@@ -825,7 +829,7 @@
     }
     ui.rStatus.textContent = res.statusText || String(res.status);
     ui.rStatus.dataset.class = String(res.status).charAt(0);
-    const names = Object.keys(res.headers || {}).sort((a, b) => a.localeCompare(b));
+    const names = headerNames(res.headers);
     ui.rHeaders.replaceChildren(...headerRows(res.headers || {}, names));
     ui.rHeadersBox.hidden = names.length === 0;
     ui.rBody.textContent = res.body + (res.bodyTruncated ? '\n… (cut)' : '');
