@@ -144,14 +144,14 @@
 
   function latency(ms) { return ms.toFixed(ms < 10 ? 1 : 0) + ' ms'; }
 
-  async function copyText(text, what) {
+  // copyText puts text on the clipboard, or, when the page may not, asks
+  // the user to select it where it is shown.
+  async function copyText(text, what, where) {
     try {
       await navigator.clipboard.writeText(text);
       toast('Copied ' + what);
-      return true;
     } catch (_) {
-      toast('Select the text to copy it');
-      return false;
+      toast('Select ' + where + ' to copy it');
     }
   }
 
@@ -249,7 +249,7 @@
       const copy = el('button', 'copy', 'Copy');
       copy.type = 'button';
       copy.title = 'Copy the command';
-      copy.addEventListener('click', () => copyText(cmd, 'the command'));
+      copy.addEventListener('click', () => copyText(cmd, 'the command', 'the text'));
       const box = el('div', 'cmd');
       box.append(el('code', null, cmd), copy);
       ui.empty.append('Point Portant at the listener, or send a test event:', box);
@@ -844,12 +844,7 @@
       const cmd = (await api('/api/events/' + d.id + '/curl?' + p)).replace(/\n$/, '');
       ui.curl.textContent = cmd;
       ui.curl.hidden = false;
-      try {
-        await navigator.clipboard.writeText(cmd);
-        toast('Copied the curl command');
-      } catch (_) {
-        toast('Select the command below to copy it');
-      }
+      await copyText(cmd, 'the curl command', 'the command below');
     } catch (err) {
       toast('Could not make the curl command: ' + err.message);
     }
