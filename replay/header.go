@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/portant-hooks/portant-hooks/internal/httpx"
+	"golang.org/x/net/http/httpguts"
 )
 
 // parseHeader reads one -H 'Name: value'. The name must be an HTTP token;
@@ -20,15 +20,15 @@ func parseHeader(s string) (name, value string, err error) {
 	if name == "" {
 		return "", "", fmt.Errorf("header %q has no name before the colon", s)
 	}
-	if !httpx.ValidHeaderName(name) {
+	if !httpguts.ValidHeaderFieldName(name) {
 		if strings.ContainsAny(name, " \t") {
 			return "", "", fmt.Errorf("header name %q contains a space: write it as 'Name: value' with no space before the colon", name)
 		}
-		return "", "", fmt.Errorf("header name %q contains %q, which is not allowed in a header name", name, firstRune(name, httpx.ValidHeaderName))
+		return "", "", fmt.Errorf("header name %q contains %q, which is not allowed in a header name", name, firstRune(name, httpguts.ValidHeaderFieldName))
 	}
 	value = strings.Trim(value, " \t")
-	if !httpx.ValidHeaderValue(value) {
-		return "", "", fmt.Errorf("header %s: value contains a control character (%q): headers are one line", name, firstRune(value, httpx.ValidHeaderValue))
+	if !httpguts.ValidHeaderFieldValue(value) {
+		return "", "", fmt.Errorf("header %s: value contains a control character (%q): headers are one line", name, firstRune(value, httpguts.ValidHeaderFieldValue))
 	}
 	name = http.CanonicalHeaderKey(name)
 	switch name {

@@ -24,6 +24,7 @@ import (
 	"github.com/portant-hooks/portant-hooks/fixtures"
 	"github.com/portant-hooks/portant-hooks/internal/httpx"
 	"github.com/portant-hooks/portant-hooks/internal/journal"
+	"golang.org/x/net/http/httpguts"
 )
 
 // DefaultAddr is where listen serves the inspector unless told otherwise.
@@ -486,12 +487,12 @@ func (in *Inspector) handleReplay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for name, vs := range req.Headers {
-		if !httpx.ValidHeaderName(name) {
+		if !httpguts.ValidHeaderFieldName(name) {
 			apiError(w, http.StatusBadRequest, fmt.Sprintf("header name %q is not one HTTP allows: letters, digits and !#$%%&'*+-.^_`|~ only", name))
 			return
 		}
 		for _, v := range vs {
-			if !httpx.ValidHeaderValue(v) {
+			if !httpguts.ValidHeaderFieldValue(v) {
 				apiError(w, http.StatusBadRequest, fmt.Sprintf("the value of header %s is not one line of text: %q", name, v))
 				return
 			}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/portant-hooks/portant-hooks/internal/journal"
+	"golang.org/x/net/http/httpguts"
 )
 
 // TokenHeader carries a listener's --token, as an alternative to the token
@@ -67,44 +68,12 @@ func Replayable(captured map[string][]string) (h http.Header, secrets []string) 
 				if !slices.Contains(secrets, key) {
 					secrets = append(secrets, key)
 				}
-			case ValidHeaderValue(v):
+			case httpguts.ValidHeaderFieldValue(v):
 				h[key] = append(h[key], v)
 			}
 		}
 	}
 	return h, secrets
-}
-
-// ValidHeaderValue reports whether v can be sent as a header value: one line,
-// no control characters but tab.
-func ValidHeaderValue(v string) bool {
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; (c < 0x20 && c != '\t') || c == 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
-// ValidHeaderName reports whether name is an HTTP token (RFC 9110 tchar).
-func ValidHeaderName(name string) bool {
-	if name == "" {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		if !isTokenChar(name[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func isTokenChar(c byte) bool {
-	switch {
-	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }
 
 // connectionNamed are the headers a Connection header lists: they too were

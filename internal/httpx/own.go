@@ -33,11 +33,11 @@ func (o *Own) Add(addr net.Addr) {
 	}
 }
 
-// Refuses reports whether address (IP:port, as a dialer sees it) reaches
+// refuses reports whether address (IP:port, as a dialer sees it) reaches
 // one of the addresses added: the same IP and port, or the port on any of
 // this machine's addresses when the listener is bound to all of them, or
 // the unspecified address (which connects to this machine).
-func (o *Own) Refuses(address string) bool {
+func (o *Own) refuses(address string) bool {
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
 		return false
@@ -74,7 +74,7 @@ func isLocal(ip netip.Addr) bool {
 
 // control is a net.Dialer's Control that refuses o's addresses.
 func (o *Own) control(_, address string, _ syscall.RawConn) error {
-	if o.Refuses(address) {
+	if o.refuses(address) {
 		return fmt.Errorf("%s: %w", address, ErrOwnAddress)
 	}
 	return nil

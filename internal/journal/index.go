@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"sync"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
@@ -49,14 +50,7 @@ func (e Entry) AnswerClass() string {
 	return AnswerClasses[e.class-1]
 }
 
-func classCode(class string) uint8 {
-	for i, c := range AnswerClasses {
-		if c == class {
-			return uint8(i + 1)
-		}
-	}
-	return 0
-}
+func classCode(class string) uint8 { return uint8(slices.Index(AnswerClasses, class) + 1) }
 
 // Type is the record's event type, UNKNOWN when it is not one of the four.
 func (e Entry) Type() fixtures.EventType {
@@ -66,14 +60,7 @@ func (e Entry) Type() fixtures.EventType {
 	return fixtures.Types[e.typ-1]
 }
 
-func typeCode(t fixtures.EventType) uint8 {
-	for i, known := range fixtures.Types {
-		if t == known {
-			return uint8(i + 1)
-		}
-	}
-	return 0
-}
+func typeCode(t fixtures.EventType) uint8 { return uint8(slices.Index(fixtures.Types, t) + 1) }
 
 // NewIndex makes an index of the journal of the capture directory dir,
 // empty until the first Refresh.

@@ -33,6 +33,9 @@ func (e *LockedError) Error() string {
 	return who + " is already saving events in " + e.Dir + ": two listeners on one directory would hand out the same seq numbers; stop that one, or give this one another --dir"
 }
 
+// errHeld says another process holds the lock (lockFile's error).
+var errHeld = errors.New("locked by another process")
+
 // dirLock is a capture directory's lock, held until release.
 type dirLock struct {
 	path string
@@ -59,14 +62,13 @@ func lockDir(dir string) (*dirLock, error) {
 		// The file may have been removed by the holder that just let go,
 		// after this process opened it: a lock on a file no longer at path
 		// guards nothing, so start again.
-		held, err1 := f.Stat()
-		now, err2 := os.Stat(path)
-		if err1 == nil && err2 == nil && os.SameFile(held, now) {
+		l := &dirLock{path: path, f: f}
+		if l.stillHeld() {
 			if err := writePID(f); err != nil {
 				f.Close()
 				return nil, fmt.Errorf("write %s: %w", path, err)
 			}
-			return &dirLock{path: path, f: f}, nil
+			return l, nil
 		}
 		f.Close()
 	}

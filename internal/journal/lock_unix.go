@@ -9,9 +9,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// errHeld says another process holds the lock.
-var errHeld = errors.New("locked by another process")
-
 // lockFile takes an exclusive lock on f without waiting (flock: released
 // by the system when the process ends).
 func lockFile(f *os.File) error {
