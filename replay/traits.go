@@ -411,18 +411,6 @@ func withoutImplied(ts []Trait) []Trait {
 	return slices.DeleteFunc(ts, broad.Has)
 }
 
-// TypeCounts returns how many failures have each type trait, for a
-// breakdown by type when no one type holds them all.
-func (t *Tally) TypeCounts() map[Trait]int {
-	out := map[Trait]int{}
-	for tr := TraitDocumentsCreated; tr <= TraitSignaturesCompleted; tr++ {
-		if t.fail[tr] > 0 {
-			out[tr] = t.fail[tr]
-		}
-	}
-	return out
-}
-
 // maxOnly is how many partial findings a report lists.
 const maxOnly = 3
 
@@ -504,11 +492,10 @@ func (s *Stats) failuresLine() string {
 	if len(sh.Types) > 0 {
 		parts = append(parts, "all "+typeName(sh.Types[0])) // the narrowest: a type before SIGNATURES_*
 	} else {
-		counts := s.traits.TypeCounts()
-		var by []string
+		var by []string // how many failures have each type
 		for tr := TraitDocumentsCreated; tr <= TraitSignaturesCompleted; tr++ {
-			if counts[tr] > 0 {
-				by = append(by, fmt.Sprintf("%d %s", counts[tr], typeName(tr)))
+			if n := s.traits.fail[tr]; n > 0 {
+				by = append(by, fmt.Sprintf("%d %s", n, typeName(tr)))
 			}
 		}
 		if len(by) > 0 {
