@@ -201,15 +201,6 @@ func sendRun(ctx context.Context, f *Factory, opts sendOptions, args []string) e
 		if err != nil {
 			return inputErrorf("%v", err)
 		}
-		var unreadable []error // directories under an argument
-		for _, in := range ins {
-			if in.Err != nil {
-				unreadable = append(unreadable, &replay.SourceError{Name: in.Name, Err: in.Err})
-			}
-		}
-		if len(unreadable) > 0 {
-			return sourceErrors(f, errors.Join(unreadable...))
-		}
 		events, err := replay.Load(ins, f.IO.In, replay.LoadOptions{
 			Validator: validator, Set: sets, WithHeaders: opts.withHeaders, Warn: w.warn,
 		})
