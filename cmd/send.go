@@ -224,6 +224,7 @@ func sendRun(ctx context.Context, f *Factory, opts sendOptions, args []string) e
 		for _, t := range types {
 			w.invalid("synthetic "+string(t)+" (after --set)", problems[t])
 		}
+		sources = append(sources, syn)
 	}
 	if workflow != nil {
 		problems, err := workflow.Check(validator)
@@ -233,14 +234,9 @@ func sendRun(ctx context.Context, f *Factory, opts sendOptions, args []string) e
 		for _, t := range workflow.Types() {
 			w.invalid("workflow "+string(t)+" (after --set)", problems[t])
 		}
-	}
-	w.done()
-	if len(types) > 0 {
-		sources = append(sources, replay.Synthetic{Types: types, Count: opts.count, Seed: opts.seed, Casing: casing, Set: sets})
-	}
-	if workflow != nil {
 		sources = append(sources, *workflow)
 	}
+	w.done()
 	plan := replay.Plan{RepeatEach: opts.repeatEach, NewID: opts.newID, Shuffle: opts.shuffle, Seed: opts.seed}
 	events := plan.Events(sources...)
 
