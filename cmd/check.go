@@ -177,10 +177,7 @@ func caseNames(cases []replay.CheckCase) []string {
 
 // completeCases completes --only with case names and groups, item by item.
 func completeCases(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	done, current := "", toComplete
-	if i := strings.LastIndexByte(toComplete, ','); i >= 0 {
-		done, current = toComplete[:i+1], toComplete[i+1:]
-	}
+	done, current := listItem(toComplete)
 	var out []cobra.Completion
 	seen := map[string]bool{}
 	for _, name := range caseNames(replay.CheckSuite(0)) {
