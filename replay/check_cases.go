@@ -272,7 +272,7 @@ func (c CheckCase) Describe() string {
 	var traits Traits
 	documented := true
 	for _, r := range reqs {
-		ts, ev, ok := BodyTraits(r.Body)
+		ts, ev, ok := bodyTraits(r.Body)
 		traits |= ts
 		if !ok {
 			continue
@@ -371,9 +371,9 @@ func appendKeys(keys []string, ev fixtures.Event) []string {
 // and those of their order (an eventId again, a completion first).
 func (c CheckCase) AllTraits() Traits {
 	s := c.Traits
-	var q Sequence
+	var q sequence
 	for _, r := range c.Requests() {
-		ts, ev, ok := BodyTraits(r.Body)
+		ts, ev, ok := bodyTraits(r.Body)
 		s |= ts
 		if ok {
 			s |= q.Next(ev)
