@@ -470,7 +470,6 @@ const maxTraitReads = 2000
 func (s *Stats) addTraits(r Result) {
 	failed := !r.OK()
 	if failed && s.traits.Failed >= maxTraitReads || !failed && s.traits.Passed >= maxTraitReads {
-		s.traitsCapped = true
 		return
 	}
 	ts, ev, ok := bodyTraits(r.Event.Body)
@@ -488,6 +487,7 @@ func (s *Stats) failuresLine() string {
 	if sh.Failed == 0 {
 		return ""
 	}
+	capped := sh.Passed+sh.Failed < s.Sent // some results' traits were not read (maxTraitReads)
 	var parts []string
 	if len(sh.Types) > 0 {
 		parts = append(parts, "all "+typeName(sh.Types[0])) // the narrowest: a type before SIGNATURES_*
@@ -510,7 +510,7 @@ func (s *Stats) failuresLine() string {
 		}
 	}
 	failures := strconv.Itoa(sh.Failed)
-	if s.traitsCapped {
+	if capped {
 		failures = "of the first " + failures
 	}
 	line := failures + " failed"
@@ -522,7 +522,7 @@ func (s *Stats) failuresLine() string {
 		return line
 	case len(sh.All) > 0 && sh.All[len(sh.All)-1] > TraitSignatures:
 		passed := strconv.Itoa(sh.Passed)
-		if s.traitsCapped {
+		if capped {
 			passed = "first " + passed
 		}
 		return line + fmt.Sprintf("; none of the %s that passed has", passed)

@@ -198,6 +198,23 @@ func TestStatsFailuresLine(t *testing.T) {
 	if got, want := dead.failuresLine(), "3 failed: all SIGNATURES_REQUESTED"; got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
+
+	// Past maxTraitReads passes, the line says it speaks of the first ones.
+	var long Stats
+	for _, body := range collect(Synthetic{Types: fixtures.Types, Count: maxTraitReads / 2, Seed: 3}) {
+		_, ev, _ := bodyTraits(body.Body)
+		if len(ev.Data.Recipients) < 2 {
+			long.Add(Result{Event: body, Status: 200, Attempts: 1})
+		}
+	}
+	for _, body := range collect(Synthetic{Types: fixtures.Types, Count: 50, Seed: 3}) {
+		if _, ev, _ := bodyTraits(body.Body); len(ev.Data.Recipients) > 1 {
+			long.Add(Result{Event: body, Status: 500, Attempts: 1})
+		}
+	}
+	if got, want := long.failuresLine(), fmt.Sprintf("of the first %d failed: all SIGNATURES_*, all with 2+ recipients; none of the first %d that passed has", failed, maxTraitReads); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
 }
 
 // The byte scan of textTraits reads strings as a JSON decoder does: the
