@@ -64,7 +64,7 @@ or the environment (PORTANT_HOOKS_CHECK_TO).`,
 				opts.seed = rand.Uint64()
 			}
 			started := time.Now()
-			return checkReportError(f, opts.format, started, checkRun(cmd, f, opts, started))
+			return reportUsageError(f, opts.format, replay.CheckSuiteName, started, checkRun(cmd, f, opts, started))
 		},
 	}
 	fl := cmd.Flags()
@@ -167,24 +167,6 @@ func writeCheckReport(f *Factory, format string, rep *replay.CheckReport) error 
 	return writeReport(f, format, rep.Suite())
 }
 
-// checkReportError writes a machine-read report for a run that could not
-// start or reach its target, as validate does for its usage errors.
-func checkReportError(f *Factory, format string, started time.Time, err error) error {
-	var dead *replay.UnreachableError
-	if format == "text" || err == nil || !slices.Contains(fixtures.ReportFormats, format) {
-		return err
-	}
-	var fe *FlagError
-	var ee *ExitError
-	if !errors.As(err, &fe) && !errors.As(err, &dead) && !(errors.As(err, &ee) && ee.err != nil) {
-		return err
-	}
-	if werr := writeReport(f, format, fixtures.UsageSuite(replay.CheckSuiteName, err, started, time.Since(started))); werr != nil {
-		return errors.Join(err, werr)
-	}
-	return err
-}
-
 func caseNames(cases []replay.CheckCase) []string {
 	names := make([]string, len(cases))
 	for i, c := range cases {
@@ -195,10 +177,7 @@ func caseNames(cases []replay.CheckCase) []string {
 
 // completeCases completes --only with case names and groups, item by item.
 func completeCases(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	done, current := "", toComplete
-	if i := strings.LastIndexByte(toComplete, ','); i >= 0 {
-		done, current = toComplete[:i+1], toComplete[i+1:]
-	}
+	done, current := listItem(toComplete)
 	var out []cobra.Completion
 	seen := map[string]bool{}
 	for _, name := range caseNames(replay.CheckSuite(0)) {

@@ -87,8 +87,8 @@ func completeWords(words ...string) cobra.CompletionFunc {
 func completeTypes(withAll, list bool) cobra.CompletionFunc {
 	return func(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		done, current := "", toComplete
-		if i := strings.LastIndexByte(toComplete, ','); list && i >= 0 {
-			done, current = toComplete[:i+1], toComplete[i+1:]
+		if list {
+			done, current = listItem(toComplete)
 		}
 		typed := current // the spelling to follow: this item's, else the list's so far
 		if typed == "" {
@@ -115,6 +115,13 @@ func completeTypes(withAll, list bool) cobra.CompletionFunc {
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp
 	}
+}
+
+// listItem splits a comma-separated list being completed into the items
+// done, with the comma after them, and the item being typed.
+func listItem(toComplete string) (done, current string) {
+	i := strings.LastIndexByte(toComplete, ',')
+	return toComplete[:i+1], toComplete[i+1:]
 }
 
 func hasFoldPrefix(s, prefix string) bool {

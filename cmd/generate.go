@@ -101,10 +101,7 @@ func parseWorkflow(blocks string, items int, seed uint64, casing fixtures.Casing
 // completeBlocks completes a --workflow list block by block
 // (docs,em<TAB>), offering the blocks not yet in it.
 func completeBlocks(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	done, current := "", toComplete
-	if i := strings.LastIndexByte(toComplete, ','); i >= 0 {
-		done, current = toComplete[:i+1], toComplete[i+1:]
-	}
+	done, current := listItem(toComplete)
 	var out []cobra.Completion
 	for _, b := range fixtures.BlockNames {
 		if !slices.Contains(strings.Split(done, ","), b) && hasFoldPrefix(b, current) {

@@ -201,15 +201,6 @@ func sendRun(ctx context.Context, f *Factory, opts sendOptions, args []string) e
 		if err != nil {
 			return inputErrorf("%v", err)
 		}
-		var unreadable []error // directories under an argument
-		for _, in := range ins {
-			if in.Err != nil {
-				unreadable = append(unreadable, &replay.SourceError{Name: in.Name, Err: in.Err})
-			}
-		}
-		if len(unreadable) > 0 {
-			return sourceErrors(f, errors.Join(unreadable...))
-		}
 		events, err := replay.Load(ins, f.IO.In, replay.LoadOptions{
 			Validator: validator, Set: sets, WithHeaders: opts.withHeaders, Warn: w.warn,
 		})
@@ -233,6 +224,7 @@ func sendRun(ctx context.Context, f *Factory, opts sendOptions, args []string) e
 		for _, t := range types {
 			w.invalid("synthetic "+string(t)+" (after --set)", problems[t])
 		}
+		sources = append(sources, syn)
 	}
 	if workflow != nil {
 		problems, err := workflow.Check(validator)
@@ -242,14 +234,9 @@ func sendRun(ctx context.Context, f *Factory, opts sendOptions, args []string) e
 		for _, t := range workflow.Types() {
 			w.invalid("workflow "+string(t)+" (after --set)", problems[t])
 		}
-	}
-	w.done()
-	if len(types) > 0 {
-		sources = append(sources, replay.Synthetic{Types: types, Count: opts.count, Seed: opts.seed, Casing: casing, Set: sets})
-	}
-	if workflow != nil {
 		sources = append(sources, *workflow)
 	}
+	w.done()
 	plan := replay.Plan{RepeatEach: opts.repeatEach, NewID: opts.newID, Shuffle: opts.shuffle, Seed: opts.seed}
 	events := plan.Events(sources...)
 

@@ -56,7 +56,7 @@ Exit status: 0 all valid, 1 any invalid, 2 usage error or unreadable input.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			started := time.Now()
 			err := validateRun(cmd.Context(), f, opts, args, started)
-			return reportUsageError(f, opts.format, started, err)
+			return reportUsageError(f, opts.format, fixtures.ValidateSuiteName, started, err)
 		},
 	}
 	fl := cmd.Flags()
@@ -146,18 +146,19 @@ func writeReport(f *Factory, format string, s fixtures.Suite) error {
 	return nil
 }
 
-// reportUsageError writes a machine-read report (json, junit, github) for
-// a run that stopped before it had one, so CI shows the reason rather than
-// an empty or missing report. The error still goes to stderr and sets the
-// exit status.
-func reportUsageError(f *Factory, format string, started time.Time, err error) error {
+// reportUsageError writes a machine-read report (json, junit, github),
+// named suite, for a run of validate or check that stopped with a message
+// before it had one (a usage error, input it cannot use, a target it
+// cannot reach), so CI shows the reason rather than an empty or missing
+// report. The error still goes to stderr and sets the exit status.
+func reportUsageError(f *Factory, format, suite string, started time.Time, err error) error {
 	var fe *FlagError
 	var ee *ExitError
 	if format == "text" || !slices.Contains(fixtures.ReportFormats, format) ||
-		!(errors.As(err, &fe) || errors.As(err, &ee) && ee.Code == exitUsage && ee.err != nil) {
+		!(errors.As(err, &fe) || errors.As(err, &ee) && ee.err != nil) {
 		return err
 	}
-	if werr := writeReport(f, format, fixtures.UsageSuite(fixtures.ValidateSuiteName, err, started, time.Since(started))); werr != nil {
+	if werr := writeReport(f, format, fixtures.UsageSuite(suite, err, started, time.Since(started))); werr != nil {
 		return errors.Join(err, werr)
 	}
 	return err

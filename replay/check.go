@@ -187,7 +187,7 @@ func answerVerdict(expect Expect, r Result, timeout time.Duration) (Verdict, str
 
 // summarize tallies what the failures share and how they were answered.
 func (r *CheckReport) summarize() {
-	var t Tally
+	var t tally
 	r.Answers = map[string]int{}
 	for _, c := range r.Results {
 		t.Add(c.Traits, c.Verdict == CaseFailed)

@@ -272,7 +272,7 @@ func (c CheckCase) Describe() string {
 	var traits Traits
 	documented := true
 	for _, r := range reqs {
-		ts, ev, ok := BodyTraits(r.Body)
+		ts, ev, ok := bodyTraits(r.Body)
 		traits |= ts
 		if !ok {
 			continue
@@ -314,9 +314,6 @@ func (c CheckCase) Describe() string {
 	return strings.Join(parts, " · ")
 }
 
-// allFour is the order of a case that sends each type once.
-var allFour = []fixtures.EventType{fixtures.DocumentsCreated, fixtures.EmailsCreated, fixtures.SignaturesRequested, fixtures.SignaturesCompleted}
-
 func (c CheckCase) describeTypes(reqs []Event) string {
 	switch {
 	case c.Traits.Has(TraitWorkflow):
@@ -334,7 +331,8 @@ func (c CheckCase) describeTypes(reqs []Event) string {
 	case c.Traits.Has(TraitBurst):
 		return fmt.Sprintf("%d× %s at once", len(reqs), reqs[0].Type)
 	}
-	if slices.EqualFunc(reqs, allFour, func(r Event, t fixtures.EventType) bool { return r.Type == t }) {
+	// each type once, in the vendor's order
+	if slices.EqualFunc(reqs, fixtures.Types, func(r Event, t fixtures.EventType) bool { return r.Type == t }) {
 		return "the 4 types in order"
 	}
 	var types []string
@@ -373,9 +371,9 @@ func appendKeys(keys []string, ev fixtures.Event) []string {
 // and those of their order (an eventId again, a completion first).
 func (c CheckCase) AllTraits() Traits {
 	s := c.Traits
-	var q Sequence
+	var q sequence
 	for _, r := range c.Requests() {
-		ts, ev, ok := BodyTraits(r.Body)
+		ts, ev, ok := bodyTraits(r.Body)
 		s |= ts
 		if ok {
 			s |= q.Next(ev)

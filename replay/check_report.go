@@ -1,7 +1,6 @@
 package replay
 
 import (
-	"cmp"
 	"fmt"
 	"io"
 	"maps"
@@ -39,30 +38,16 @@ func nameWidth(cases []CheckCase) int {
 	return n
 }
 
-// WriteCheckText writes the report for a person: a line per case (its
-// verdict, name, status, latency and what it sent), for a case that
-// failed or warned its purpose and the answer that shows why, then what
-// the failures share and a closing line.
+// CheckText writes the report for a person as the run goes, so that they
+// see each case as it ends: Start, then Case for each result (Check's
+// Progress), then End. It writes a line per case (its verdict,
+// name, status, latency and what it sent), for a case that failed or
+// warned its purpose and the answer that shows why, then what the
+// failures share and a closing line.
 //
 //	✗ shape/recipients    500  3.41ms  SIGNATURES_REQUESTED → SIGNATURES_COMPLETED · … · 1 document, 3 recipients
 //	    3 people asked to sign, in order 1 to 3, and all three completing
 //	    request 1 of 2, SIGNATURES_REQUESTED: Internal Server Error: {"error":"Cannot read properties of undefined"}
-func WriteCheckText(w io.Writer, r *CheckReport, st Styles) error {
-	cases := make([]CheckCase, len(r.Results))
-	for i, res := range r.Results {
-		cases[i] = res.Case
-	}
-	t := CheckText{W: w, Styles: st}
-	err := t.Start(r.Target, cases, r.Seed)
-	for _, res := range r.Results {
-		err = cmp.Or(err, t.Case(res))
-	}
-	return cmp.Or(err, t.End(r))
-}
-
-// CheckText writes the text report as the run goes, so that a person
-// sees each case as it ends: Start, then Case for each result (Check's
-// Progress), then End.
 type CheckText struct {
 	W      io.Writer
 	Styles Styles

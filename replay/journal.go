@@ -74,7 +74,8 @@ func (j *captureJournal) add(rec journal.Record) {
 // could not be replayed when done.
 type journals struct {
 	byDir map[string]*captureJournal
-	noLog map[string]bool // dirs without a journal
+	noLog map[string]bool  // dirs without a journal
+	bad   map[string]error // dirs whose journal cannot be read, and why
 	warn  func(string)
 }
 
@@ -82,13 +83,17 @@ func newJournals(warn func(string)) *journals {
 	if warn == nil {
 		warn = func(string) {}
 	}
-	return &journals{byDir: map[string]*captureJournal{}, noLog: map[string]bool{}, warn: warn}
+	return &journals{byDir: map[string]*captureJournal{}, noLog: map[string]bool{}, bad: map[string]error{}, warn: warn}
 }
 
 // of returns the journal of the directory of path, read once; nil when
-// there is none.
+// there is none. A journal that cannot be read gives the same error for
+// every file of its directory, without being read again.
 func (js *journals) of(path string) (*captureJournal, error) {
 	dir := filepath.Dir(path)
+	if err := js.bad[dir]; err != nil {
+		return nil, err
+	}
 	j, ok := js.byDir[dir]
 	if !ok && !js.noLog[dir] {
 		var err error
@@ -97,6 +102,7 @@ func (js *journals) of(path string) (*captureJournal, error) {
 		case errors.Is(err, fs.ErrNotExist):
 			js.noLog[dir] = true
 		case err != nil:
+			js.bad[dir] = err
 			return nil, err
 		default:
 			js.byDir[dir] = j

@@ -71,6 +71,10 @@ func Load(ins []inputs.Input, stdin io.Reader, opts LoadOptions) (Events, error)
 		skipped []string // non-JSON captures passed over
 	)
 	for _, in := range ins {
+		if in.Err != nil { // a directory that could not be listed: its error says so
+			errs = append(errs, &SourceError{Name: in.Name, Err: in.Err})
+			continue
+		}
 		doc, err := in.Read(stdin)
 		if err != nil {
 			errs = append(errs, &SourceError{Name: in.Name, Err: errors.Unwrap(err)})

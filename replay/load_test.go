@@ -3,6 +3,8 @@ package replay
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -137,6 +139,21 @@ func TestLoadReportsEveryBadSource(t *testing.T) {
 	msg := err.Error()
 	if !strings.Contains(msg, "a.json:1:2: not valid JSON") || !strings.Contains(msg, "c.json: --set x: the body is a JSON array") || strings.Contains(msg, "b.json") {
 		t.Errorf("got:\n%s", msg)
+	}
+}
+
+// A directory under an argument that could not be listed (inputs.Expand
+// gives it an Err) is a bad source like any other, under its own message.
+func TestLoadReportsADirectoryItCannotList(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"b.json": "{}"})
+	ins := []inputs.Input{
+		{Name: "sub", Path: filepath.Join(dir, "sub"), Err: fmt.Errorf("cannot read directory: %w", fs.ErrPermission)},
+		inputs.FromArg(filepath.Join(dir, "b.json")),
+	}
+	_, err := Load(ins, strings.NewReader(""), LoadOptions{})
+	var se *SourceError
+	if !errors.As(err, &se) || err.Error() != "sub: cannot read directory: permission denied" {
+		t.Errorf("got %v", err)
 	}
 }
 

@@ -240,9 +240,8 @@ type Stats struct {
 	latencies []time.Duration // of events that got an answer
 	sorted    bool
 	// traits tells what the failures share, over the events sent so far.
-	traits       Tally
-	seq          Sequence
-	traitsCapped bool // some results' traits were not read (maxTraitReads)
+	traits tally
+	seq    sequence
 }
 
 // Add counts one result.

@@ -135,9 +135,9 @@ var typeTraits = map[fixtures.EventType]Trait{
 	fixtures.SignaturesCompleted: TraitSignaturesCompleted,
 }
 
-// BodyTraits are the traits of one request body, read through the event
+// bodyTraits are the traits of one request body, read through the event
 // model; ev is the body decoded, ok false when it is not a Portant event.
-func BodyTraits(body []byte) (s Traits, ev fixtures.Event, ok bool) {
+func bodyTraits(body []byte) (s Traits, ev fixtures.Event, ok bool) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return s.With(TraitEmpty, TraitNotEvent), ev, false
 	}
@@ -263,17 +263,17 @@ func rightToLeft(r rune) bool {
 	return unicode.In(r, unicode.Arabic, unicode.Hebrew, unicode.Syriac, unicode.Thaana, unicode.Nko)
 }
 
-// Sequence gives the traits that depend on what was sent before: an
+// sequence gives the traits that depend on what was sent before: an
 // eventId sent again, a SIGNATURES_COMPLETED whose request was not sent
 // before it. It keeps a hash per event, not the events.
-type Sequence struct {
+type sequence struct {
 	seed      maphash.Seed
 	ids       map[uint64]bool
 	requested map[uint64]bool
 }
 
 // Next returns the traits of ev, sent after every event given before.
-func (q *Sequence) Next(ev fixtures.Event) (s Traits) {
+func (q *sequence) Next(ev fixtures.Event) (s Traits) {
 	if q.ids == nil {
 		q.seed, q.ids, q.requested = maphash.MakeSeed(), map[uint64]bool{}, map[uint64]bool{}
 	}
@@ -296,7 +296,7 @@ func (q *Sequence) Next(ev fixtures.Event) (s Traits) {
 }
 
 // documents identifies a signature request by the documents it signs.
-func (q *Sequence) documents(ev fixtures.Event) uint64 {
+func (q *sequence) documents(ev fixtures.Event) uint64 {
 	var h maphash.Hash
 	h.SetSeed(q.seed)
 	for _, d := range ev.Data.Documents {
@@ -306,15 +306,15 @@ func (q *Sequence) documents(ev fixtures.Event) uint64 {
 	return h.Sum64()
 }
 
-// Tally counts traits over what passed and what failed, to tell what the
+// tally counts traits over what passed and what failed, to tell what the
 // failures share.
-type Tally struct {
+type tally struct {
 	Passed, Failed int
 	pass, fail     [numTraits]int
 }
 
 // Add counts one case or event.
-func (t *Tally) Add(s Traits, failed bool) {
+func (t *tally) Add(s Traits, failed bool) {
 	counts := &t.pass
 	if failed {
 		t.Failed++
@@ -351,7 +351,7 @@ type Shared struct {
 }
 
 // Shared returns what the failures have in common that the passes do not.
-func (t *Tally) Shared() Shared {
+func (t *tally) Shared() Shared {
 	sh := Shared{Failed: t.Failed, Passed: t.Passed}
 	if t.Failed == 0 {
 		return sh
@@ -409,18 +409,6 @@ func withoutImplied(ts []Trait) []Trait {
 		broad |= implies[t]
 	}
 	return slices.DeleteFunc(ts, broad.Has)
-}
-
-// TypeCounts returns how many failures have each type trait, for a
-// breakdown by type when no one type holds them all.
-func (t *Tally) TypeCounts() map[Trait]int {
-	out := map[Trait]int{}
-	for tr := TraitDocumentsCreated; tr <= TraitSignaturesCompleted; tr++ {
-		if t.fail[tr] > 0 {
-			out[tr] = t.fail[tr]
-		}
-	}
-	return out
 }
 
 // maxOnly is how many partial findings a report lists.
@@ -482,10 +470,9 @@ const maxTraitReads = 2000
 func (s *Stats) addTraits(r Result) {
 	failed := !r.OK()
 	if failed && s.traits.Failed >= maxTraitReads || !failed && s.traits.Passed >= maxTraitReads {
-		s.traitsCapped = true
 		return
 	}
-	ts, ev, ok := BodyTraits(r.Event.Body)
+	ts, ev, ok := bodyTraits(r.Event.Body)
 	if ok {
 		ts |= s.seq.Next(ev)
 	}
@@ -500,15 +487,15 @@ func (s *Stats) failuresLine() string {
 	if sh.Failed == 0 {
 		return ""
 	}
+	capped := sh.Passed+sh.Failed < s.Sent // some results' traits were not read (maxTraitReads)
 	var parts []string
 	if len(sh.Types) > 0 {
 		parts = append(parts, "all "+typeName(sh.Types[0])) // the narrowest: a type before SIGNATURES_*
 	} else {
-		counts := s.traits.TypeCounts()
-		var by []string
+		var by []string // how many failures have each type
 		for tr := TraitDocumentsCreated; tr <= TraitSignaturesCompleted; tr++ {
-			if counts[tr] > 0 {
-				by = append(by, fmt.Sprintf("%d %s", counts[tr], typeName(tr)))
+			if n := s.traits.fail[tr]; n > 0 {
+				by = append(by, fmt.Sprintf("%d %s", n, typeName(tr)))
 			}
 		}
 		if len(by) > 0 {
@@ -523,7 +510,7 @@ func (s *Stats) failuresLine() string {
 		}
 	}
 	failures := strconv.Itoa(sh.Failed)
-	if s.traitsCapped {
+	if capped {
 		failures = "of the first " + failures
 	}
 	line := failures + " failed"
@@ -535,7 +522,7 @@ func (s *Stats) failuresLine() string {
 		return line
 	case len(sh.All) > 0 && sh.All[len(sh.All)-1] > TraitSignatures:
 		passed := strconv.Itoa(sh.Passed)
-		if s.traitsCapped {
+		if capped {
 			passed = "first " + passed
 		}
 		return line + fmt.Sprintf("; none of the %s that passed has", passed)

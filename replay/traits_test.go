@@ -43,7 +43,7 @@ func TestBodyTraits(t *testing.T) {
 		{"not Portant", `{"hello":"world"}`, []Trait{TraitNotPortant, TraitNotEvent}, []Trait{TraitNotJSON}},
 		{"unknown type", `{"data":{},"eventId":"x","eventType":"INVOICE_PAID"}`, []Trait{TraitNotPortant}, nil},
 	} {
-		got, _, _ := BodyTraits([]byte(tc.body))
+		got, _, _ := bodyTraits([]byte(tc.body))
 		for _, tr := range tc.has {
 			if !got.Has(tr) {
 				t.Errorf("%s: lacks %q; has %s", tc.name, tr, got)
@@ -61,7 +61,7 @@ func TestSequenceTraits(t *testing.T) {
 	g := fixtures.NewGenerator(1, "")
 	item := g.Item([]fixtures.Block{fixtures.BlockSignature}, fixtures.Shape{})
 	req, done := item[0], item[1]
-	var q Sequence
+	var q sequence
 	if got := q.Next(done); got != Traits(0).With(TraitCompletedFirst) {
 		t.Errorf("completion first: %s", got)
 	}
@@ -71,7 +71,7 @@ func TestSequenceTraits(t *testing.T) {
 	if got := q.Next(done); got != Traits(0).With(TraitRepeat) {
 		t.Errorf("completion again, after its request: %s", got)
 	}
-	var fresh Sequence
+	var fresh sequence
 	fresh.Next(req)
 	if got := fresh.Next(done); got != 0 {
 		t.Errorf("completion after its request: %s", got)
@@ -80,15 +80,15 @@ func TestSequenceTraits(t *testing.T) {
 
 func TestSharedTraits(t *testing.T) {
 	some := func(ts ...Trait) Traits { return Traits(0).With(ts...) }
-	var tally Tally
+	var counts tally
 	// Three failures with 2+ recipients, two of them right-to-left; passes
 	// without either.
-	tally.Add(some(TraitSignaturesRequested, TraitSignatures, TraitRecipients, TraitRTL, TraitNonASCII), true)
-	tally.Add(some(TraitSignaturesCompleted, TraitSignatures, TraitRecipients, TraitRTL, TraitNonASCII), true)
-	tally.Add(some(TraitSignaturesCompleted, TraitSignatures, TraitRecipients, TraitCamelKey), true)
-	tally.Add(some(TraitSignaturesCompleted, TraitSignatures, TraitCamelKey), false)
-	tally.Add(some(TraitSignaturesRequested, TraitSignatures, TraitCamelKey), false)
-	sh := tally.Shared()
+	counts.Add(some(TraitSignaturesRequested, TraitSignatures, TraitRecipients, TraitRTL, TraitNonASCII), true)
+	counts.Add(some(TraitSignaturesCompleted, TraitSignatures, TraitRecipients, TraitRTL, TraitNonASCII), true)
+	counts.Add(some(TraitSignaturesCompleted, TraitSignatures, TraitRecipients, TraitCamelKey), true)
+	counts.Add(some(TraitSignaturesCompleted, TraitSignatures, TraitCamelKey), false)
+	counts.Add(some(TraitSignaturesRequested, TraitSignatures, TraitCamelKey), false)
+	sh := counts.Shared()
 	if !slices.Equal(sh.All, []Trait{TraitRecipients}) {
 		t.Errorf("All = %v", sh.All)
 	}
@@ -109,14 +109,14 @@ func TestSharedTraits(t *testing.T) {
 	}
 
 	// A narrow trait hides the broad one it implies.
-	var narrow Tally
+	var narrow tally
 	narrow.Add(some(TraitSnakeEnvelope, TraitSnakeKey, TraitDocumentsCreated), true)
 	narrow.Add(some(TraitCamelEnvelope, TraitCamelKey, TraitDocumentsCreated), false)
 	if sh := narrow.Shared(); !slices.Equal(sh.All, []Trait{TraitSnakeEnvelope}) {
 		t.Errorf("All = %v, want the narrow trait alone", sh.All)
 	}
 
-	var none, allFailed, noTrait Tally
+	var none, allFailed, noTrait tally
 	if none.Add(some(TraitEmailsCreated), false); none.Shared().Lines("event") != nil {
 		t.Error("nothing failed, yet lines")
 	}
@@ -131,13 +131,13 @@ func TestSharedTraits(t *testing.T) {
 	}
 }
 
-// BodyTraits runs for every result of send, so its cost is measured
+// bodyTraits runs for every result of send, so its cost is measured
 // against what sending an event costs (BenchmarkSend, some µs each).
 func BenchmarkBodyTraits(b *testing.B) {
 	body := fixtures.NewGenerator(1, "").Event(fixtures.SignaturesRequested)
-	var q Sequence
+	var q sequence
 	for b.Loop() {
-		_, ev, _ := BodyTraits(body)
+		_, ev, _ := bodyTraits(body)
 		q.Next(ev)
 	}
 }
@@ -164,7 +164,7 @@ func TestStatsFailuresLine(t *testing.T) {
 	}
 	passed, failed := 0, 0
 	for _, body := range collect(Synthetic{Types: fixtures.Types, Count: 50, Seed: 3}) {
-		_, ev, _ := BodyTraits(body.Body)
+		_, ev, _ := bodyTraits(body.Body)
 		r := Result{Event: body, Status: 200, Attempts: 1}
 		if len(ev.Data.Recipients) > 1 {
 			r.Status = 500
@@ -196,6 +196,23 @@ func TestStatsFailuresLine(t *testing.T) {
 		dead.Add(Result{Event: body, Err: errors.New("connection refused"), Attempts: 1})
 	}
 	if got, want := dead.failuresLine(), "3 failed: all SIGNATURES_REQUESTED"; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+
+	// Past maxTraitReads passes, the line says it speaks of the first ones.
+	var long Stats
+	for _, body := range collect(Synthetic{Types: fixtures.Types, Count: maxTraitReads / 2, Seed: 3}) {
+		_, ev, _ := bodyTraits(body.Body)
+		if len(ev.Data.Recipients) < 2 {
+			long.Add(Result{Event: body, Status: 200, Attempts: 1})
+		}
+	}
+	for _, body := range collect(Synthetic{Types: fixtures.Types, Count: 50, Seed: 3}) {
+		if _, ev, _ := bodyTraits(body.Body); len(ev.Data.Recipients) > 1 {
+			long.Add(Result{Event: body, Status: 500, Attempts: 1})
+		}
+	}
+	if got, want := long.failuresLine(), fmt.Sprintf("of the first %d failed: all SIGNATURES_*, all with 2+ recipients; none of the first %d that passed has", failed, maxTraitReads); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
@@ -241,7 +258,7 @@ func FuzzBodyTraits(f *testing.F) {
 	}
 	f.Add([]byte(`{"data":{"recipients":[{"order":"1"}]},"event_id":"x","eventType":"SIGNATURES_COMPLETED"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		ts, _, ok := BodyTraits(body) // never panics
+		ts, _, ok := bodyTraits(body) // never panics
 		if ok == ts.Has(TraitNotEvent) {
 			t.Errorf("%q: ok %v, traits %s", body, ok, ts)
 		}
