@@ -15,13 +15,10 @@ import (
 	"github.com/spf13/viper"
 )
 
-func newViper() *viper.Viper {
-	v := viper.New()
-	v.SetEnvPrefix("PORTANT_HOOKS")
-	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_", "-", "_"))
-	v.AutomaticEnv()
-	return v
-}
+// newViper makes the config file reader. The environment is read by
+// applyConfig itself (envName), flag by flag, so that a bad value names
+// its variable.
+func newViper() *viper.Viper { return viper.New() }
 
 // loadConfig reads --config, else ./portant-hooks.yaml, else
 // <user config dir>/portant-hooks/config.yaml. Only an explicit --config
@@ -121,9 +118,13 @@ func applyConfig(cmd *cobra.Command, v *viper.Viper) error {
 	return errors.Join(errs...)
 }
 
+// envName is the environment variable of a config key: send.to is
+// PORTANT_HOOKS_SEND_TO, listen.max-body PORTANT_HOOKS_LISTEN_MAX_BODY.
 func envName(key string) string {
-	return "PORTANT_HOOKS_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(key))
+	return "PORTANT_HOOKS_" + strings.ToUpper(envKeyReplacer.Replace(key))
 }
+
+var envKeyReplacer = strings.NewReplacer(".", "_", "-", "_")
 
 // configValues turns a value from the config file into flag values: one for
 // a scalar, one per element of a list for a repeatable flag (-H). Anything
