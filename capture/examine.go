@@ -1,18 +1,14 @@
 package capture
 
 import (
-	"bytes"
-	"compress/gzip"
-	"compress/zlib"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"strings"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
 	"github.com/portant-hooks/portant-hooks/internal/display"
+	"github.com/portant-hooks/portant-hooks/internal/httpx"
 )
 
 // maxChecked is the largest body, decoded, that listen validates as it
@@ -42,12 +38,12 @@ type examined struct {
 func (s *server) examine(ctx context.Context, body []byte, h http.Header) examined {
 	ex := examined{shown: body}
 	var pre []fixtures.Problem
-	switch enc := strings.ToLower(strings.TrimSpace(h.Get("Content-Encoding"))); enc {
-	case "", "identity":
-	case "gzip", "x-gzip", "deflate":
-		decoded, err := decode(enc, body, maxChecked)
+	switch enc := httpx.ContentEncoding(h); {
+	case enc == "" || enc == "identity":
+	case httpx.Decodes(enc):
+		decoded, err := httpx.Decode(enc, body, maxChecked)
 		switch {
-		case errors.Is(err, errTooLarge):
+		case errors.Is(err, httpx.ErrTooLarge):
 			ex.report = notChecked(fmt.Sprintf("not checked: this %s body decodes to more than the %s that listen checks as it captures; the file keeps it as sent (decode it, then run portant-hooks validate)", enc, formatSize(maxChecked)))
 			return ex
 		case err != nil:
@@ -82,33 +78,4 @@ func (s *server) examine(ctx context.Context, body []byte, h http.Header) examin
 // notChecked is the report of a body that was not validated.
 func notChecked(why string) fixtures.Report {
 	return fixtures.Report{Problems: []fixtures.Problem{{Line: 1, Column: 1, Message: why}}}
-}
-
-// errTooLarge says a compressed body decodes to more than the limit.
-var errTooLarge = errors.New("decodes to more than the limit")
-
-// decode undoes a Content-Encoding, reading at most limit bytes of the
-// result.
-func decode(enc string, body []byte, limit int64) ([]byte, error) {
-	var (
-		zr  io.ReadCloser
-		err error
-	)
-	if enc == "deflate" {
-		zr, err = zlib.NewReader(bytes.NewReader(body))
-	} else {
-		zr, err = gzip.NewReader(bytes.NewReader(body))
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer zr.Close()
-	out, err := io.ReadAll(io.LimitReader(zr, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(out)) > limit {
-		return nil, errTooLarge
-	}
-	return out, nil
 }

@@ -2,6 +2,8 @@ package inspector
 
 import (
 	"bufio"
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"io"
@@ -574,4 +576,49 @@ func FuzzAllowedHost(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A body that came gzip-compressed is saved as sent and shown decoded, as
+// the terminal shows it; one that decodes to more than the page takes is
+// not shown, and says how to read it.
+func TestInspectorShowsCompressedBodiesDecoded(t *testing.T) {
+	dir := t.TempDir()
+	w := newJournalWriter(t, dir)
+	gz := func(b []byte) []byte {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		zw.Write(b)
+		zw.Close()
+		return buf.Bytes()
+	}
+	gzipped := map[string][]string{"Content-Type": {"application/json"}, "Content-Encoding": {"gzip"}}
+	plain := []byte(`{"data":{"documents":[{"id":"1AbC","url":"https://x.test/d","name":"Invoice"}]},"eventId":"` + inspHexID(7) + `","eventType":"DOCUMENTS_CREATED"}`)
+	// listen records the problems of the decoded text.
+	w.addWith(gz(plain), gzipped, func(r *journal.Record) { r.Problems = w.val.Validate(plain).Problems })
+	w.add(gz(bytes.Repeat([]byte(" "), 2<<20)), gzipped)
+	w.add(plain, gzipped) // says gzip, is not
+	_, base := startInspector(t, Config{Dir: dir})
+
+	var d eventDetail
+	inspGetJSON(t, base+"/api/events/1", &d)
+	if d.View.Kind != "json" || !strings.HasPrefix(d.View.Text, "{\n  \"data\": {") || !strings.Contains(d.View.Note, "Content-Encoding: gzip") {
+		t.Fatalf("gzip body: %s %q (note %q)", d.View.Kind, d.View.Text, d.View.Note)
+	}
+	if len(d.View.Problems) != 1 || !strings.Contains(d.View.Problems[0].Message, "mimetype") || d.View.Problems[0].Line < 2 {
+		t.Errorf("problems of the decoded body: %+v", d.View.Problems)
+	}
+	d = eventDetail{}
+	inspGetJSON(t, base+"/api/events/2", &d)
+	if d.View.Text != "" || !strings.Contains(d.View.Note, "decodes to more than 1024 KiB") {
+		t.Errorf("gzip bomb: %s %.80q (note %q)", d.View.Kind, d.View.Text, d.View.Note)
+	}
+	d = eventDetail{}
+	inspGetJSON(t, base+"/api/events/3", &d)
+	if d.View.Kind != "json" || d.View.Note != "" {
+		t.Errorf("not gzip data: %s (note %q)", d.View.Kind, d.View.Note)
+	}
+	status, _, got := inspDo(t, http.MethodGet, base+"/api/events/1/body?download=1", nil, nil)
+	if status != http.StatusOK || !bytes.Equal(got, gz(plain)) {
+		t.Errorf("download: %d, %d bytes, want the file as sent", status, len(got))
+	}
 }

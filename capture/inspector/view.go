@@ -140,6 +140,20 @@ func (in *Inspector) view(rec journal.Record) bodyView {
 		v.Kind, v.Note = "missing", fmt.Sprintf("read %s: %v", rec.File, err)
 		return v
 	}
+	var encoded string // the note on a body shown decoded
+	if enc := httpx.ContentEncoding(http.Header(rec.Headers)); httpx.Decodes(enc) && len(body) <= viewLimit {
+		decoded, err := httpx.Decode(enc, body, viewLimit)
+		switch {
+		case errors.Is(err, httpx.ErrTooLarge):
+			v.Kind, v.Note = "text", fmt.Sprintf("Content-Encoding: %s, and it decodes to more than %d KiB: not shown; download it (as sent) and decode it to read it", enc, viewLimit>>10)
+			return v
+		case err == nil:
+			encoded = fmt.Sprintf("Content-Encoding: %s, %d bytes as sent and saved: shown decoded, problems placed in the decoded text; download keeps it as sent", enc, len(body))
+			body = decoded
+		}
+		// A body that is not enc data is shown as it came, and listen's
+		// problems say so.
+	}
 	if len(body) > viewLimit {
 		cut := body[:viewLimit]
 		for len(cut) > 0 && !utf8.FullRune(cut[max(0, len(cut)-utf8.UTFMax):]) {
@@ -176,13 +190,15 @@ func (in *Inspector) view(rec journal.Record) bodyView {
 			v.Note = fmt.Sprintf("larger than %d KiB: shown as received, with the problems listen recorded", viewChecked>>10)
 		case !utf8.Valid(body):
 			v.Note = "not UTF-8 text: bytes that are not shown as \uFFFD; download it to see it as received"
+		default:
+			v.Note = encoded
 		}
 		for _, p := range raw.Problems {
 			v.Problems = append(v.Problems, viewProblem{Problem: p, FileLine: p.Line, FileColumn: p.Column})
 		}
 		return v
 	}
-	v.Kind, v.Text = "json", pretty.String()
+	v.Kind, v.Text, v.Note = "json", pretty.String(), encoded
 	shown := in.validator.Validate(pretty.Bytes())
 	v.Problems = placeProblems(shown.Problems, raw.Problems)
 	return v
