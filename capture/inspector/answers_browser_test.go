@@ -2,6 +2,7 @@ package inspector
 
 import (
 	"bytes"
+	"compress/gzip"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -205,6 +206,73 @@ func TestInspectorShowsTheHandlersAnswerInABrowser(t *testing.T) {
 	inspStep(t, ctx, "close the editor", 5*time.Second, chromedp.Click(chromedp.CSS("#e-cancel")))
 	inspEval[chromedp.Void](t, ctx, `document.querySelector('#toast').hidden = true; document.querySelector('.detail').scrollTop = 0`)
 	inspPictures(t, ctx, "answer")
+	if errs := pageErrors(); len(errs) > 0 {
+		t.Errorf("the page logged errors:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+// An event that came gzip-compressed shows decoded, and the editor starts
+// from that text: its replay sends what the editor holds, uncompressed and
+// without the Content-Encoding that would call it gzip.
+func TestInspectorEditsACompressedEventAsText(t *testing.T) {
+	chrome := findChromium(t)
+	dir := t.TempDir()
+	type request struct {
+		body     []byte
+		encoding string
+	}
+	got := make(chan request, 4)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- request{b, r.Header.Get("Content-Encoding")}
+	}))
+	defer srv.Close()
+	var current atomic.Pointer[Inspector]
+	listener := startListener(t, capture.Config{Dir: dir, ForwardTo: srv.URL, OnSave: func() {
+		if in := current.Load(); in != nil {
+			in.Notify()
+		}
+	}})
+	ln, err := Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	serveInspector(t, Config{Dir: dir, ForwardTo: srv.URL, Poll: time.Hour}, ln, listener.url, &current)
+
+	event := inspEvent(fixtures.EmailsCreated, inspHexID(9), "sent compressed")
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(event)
+	zw.Close()
+	if status := postAs(t, listener.url, gz.Bytes(), map[string]string{"Content-Encoding": "gzip"}); status != http.StatusOK {
+		t.Fatalf("listen answered %d", status)
+	}
+	if fwd := <-got; !bytes.Equal(fwd.body, gz.Bytes()) || fwd.encoding != "gzip" {
+		t.Fatalf("the forward sent %q (%s), want the body as it came", fwd.body, fwd.encoding)
+	}
+
+	ctx, pageErrors := inspBrowser(t, chrome)
+	inspStep(t, ctx, "open the inspector", 20*time.Second, chromedp.EmulateViewport(1360, 900), chromedp.Navigate(URL(ln)))
+	inspWaitFor(t, ctx, "the event arrives", `document.querySelectorAll('#events li').length === 1`)
+	inspStep(t, ctx, "open it", 5*time.Second, chromedp.Click(chromedp.CSS("#ev-1")))
+	inspWaitFor(t, ctx, "the body shows decoded, and the note says so",
+		`document.querySelector('#code').textContent.includes('sent compressed') && !document.querySelector('#body-note').hidden && document.querySelector('#body-note').textContent.startsWith('Content-Encoding: gzip')`)
+	inspStep(t, ctx, "open the editor", 5*time.Second, chromedp.Click(chromedp.CSS("#edit")))
+	inspWaitFor(t, ctx, "the editor holds the decoded JSON and no Content-Encoding",
+		`!document.querySelector('#editor').hidden && document.querySelector('#e-body').value.includes('"subject": "sent compressed"') &&
+		 !/Content-Encoding/i.test(document.querySelector('#e-headers').value)`)
+	inspStep(t, ctx, "change it and send it", 5*time.Second,
+		chromedp.SetValue(chromedp.CSS("#e-body"), strings.Replace(string(event), "sent compressed", "edited", 1)),
+		chromedp.Click(chromedp.CSS("#e-send")),
+	)
+	select {
+	case r := <-got:
+		if !bytes.Contains(r.body, []byte(`"edited"`)) || r.encoding != "" {
+			t.Errorf("the edited replay sent %q with Content-Encoding %q, want the edited text and none", r.body, r.encoding)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the edited replay never reached the handler")
+	}
 	if errs := pageErrors(); len(errs) > 0 {
 		t.Errorf("the page logged errors:\n%s", strings.Join(errs, "\n"))
 	}

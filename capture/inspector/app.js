@@ -762,7 +762,10 @@
     const d = state.detail;
     if (!d || ui.edit.disabled) return;
     ui.eError.hidden = true;
-    if (state.savedBody === null) {
+    if (state.savedBody === null && d.view.decoded) {
+      // Saved compressed: edit the decoded text the page shows.
+      state.savedBody = d.view.text;
+    } else if (state.savedBody === null) {
       try {
         const body = await api('/api/events/' + d.id + '/body');
         if (state.detail !== d) return; // another event is shown now

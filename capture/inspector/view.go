@@ -89,11 +89,14 @@ func answerOf(f *journal.Forward) *answerView {
 type bodyView struct {
 	// Kind is "json" (pretty-printed), "text" (as received: not JSON, or too
 	// big to reformat) or "missing" (no body was saved).
-	Kind      string        `json:"kind"`
-	Text      string        `json:"text"`
-	Truncated bool          `json:"truncated,omitempty"`
-	Note      string        `json:"note,omitempty"`
-	Problems  []viewProblem `json:"problems"`
+	Kind      string `json:"kind"`
+	Text      string `json:"text"`
+	Truncated bool   `json:"truncated,omitempty"`
+	Note      string `json:"note,omitempty"`
+	// Decoded is the Content-Encoding undone for Text ("gzip"): the editor
+	// starts from Text, and its replay sends it without that coding.
+	Decoded  string        `json:"decoded,omitempty"`
+	Problems []viewProblem `json:"problems"`
 }
 
 // viewProblem is a problem placed in bodyView.Text (Line, Column) and in the
@@ -124,6 +127,9 @@ func (in *Inspector) detail(id int, rec journal.Record) eventDetail {
 		d.Problems = []fixtures.Problem{}
 	}
 	d.View = in.view(rec)
+	if d.View.Decoded != "" {
+		http.Header(d.ReplayHeaders).Del("Content-Encoding")
+	}
 	return d
 }
 
@@ -148,6 +154,7 @@ func (in *Inspector) view(rec journal.Record) bodyView {
 			v.Kind, v.Note = "text", fmt.Sprintf("Content-Encoding: %s, and it decodes to more than %d KiB: not shown; download it (as sent) and decode it to read it", enc, viewLimit>>10)
 			return v
 		case err == nil:
+			v.Decoded = enc
 			encoded = fmt.Sprintf("Content-Encoding: %s, %d bytes as sent and saved: shown decoded, problems placed in the decoded text; download keeps it as sent", enc, len(body))
 			body = decoded
 		}
