@@ -134,7 +134,7 @@ func checkRun(cmd *cobra.Command, f *Factory, opts checkOptions, started time.Ti
 		return err // interrupted
 	}
 	if opts.format != "text" {
-		if err := writeCheckReport(f, opts.format, rep); err != nil {
+		if err := writeReport(f, opts.format, rep.Suite()); err != nil {
 			return err
 		}
 	} else if err := text.End(rep); err != nil {
@@ -157,17 +157,6 @@ func checkRun(cmd *cobra.Command, f *Factory, opts checkOptions, started time.Ti
 		return errCheckFailed
 	}
 	return nil
-}
-
-// writeCheckReport writes the machine-read reports.
-func writeCheckReport(f *Factory, format string, rep *replay.CheckReport) error {
-	if format == "github" {
-		if err := replay.WriteCheckGitHub(f.IO.Out, rep); err != nil {
-			return fmt.Errorf("write report: %w", err)
-		}
-		return nil
-	}
-	return writeReport(f, format, rep.Suite())
 }
 
 func caseNames(cases []replay.CheckCase) []string {

@@ -171,13 +171,16 @@ func answerCounts(counts map[string]int) string {
 
 // Suite is the report as a fixtures.Suite, for the JSON, JUnit and GitHub
 // writers validate uses: a case per case, failed with one problem per
-// failing answer, and for a case that only warned nothing (those writers
-// know passed, failed and error).
+// failing answer, passed with a warning when it only warned, and a note of
+// what the failures share.
 func (r *CheckReport) Suite() fixtures.Suite {
 	s := fixtures.Suite{Name: CheckSuiteName, Started: r.Started, Time: r.Time, Cases: make([]fixtures.Case, len(r.Results))}
 	for i, res := range r.Results {
 		group, _, _ := strings.Cut(res.Case.Name, "/")
 		c := fixtures.Case{Name: res.Case.Name, Classname: "portant-hooks.check." + group, Time: res.Time}
+		if res.Verdict == CaseWarned {
+			c.Warning = res.Why
+		}
 		if res.Verdict == CaseFailed {
 			for k, a := range res.Results {
 				v, why := answerVerdict(res.Case.Expect, a, 0)
@@ -201,28 +204,10 @@ func (r *CheckReport) Suite() fixtures.Suite {
 		}
 		s.Cases[i] = c
 	}
-	return s
-}
-
-// WriteCheckGitHub writes GitHub Actions commands: an error per failing
-// answer (fixtures.WriteGitHub), a warning per case that warned, and a
-// notice of what the failures share.
-func WriteCheckGitHub(w io.Writer, r *CheckReport) error {
-	if err := fixtures.WriteGitHub(w, r.Suite()); err != nil {
-		return err
-	}
-	var b strings.Builder
-	for _, res := range r.Results {
-		if res.Verdict == CaseWarned {
-			fmt.Fprintf(&b, "::warning title=%s::%s\n", fixtures.GitHubProperty(CheckSuiteName), fixtures.GitHubData(res.Case.Name+": "+res.Why))
-		}
-	}
 	if _, _, failed := r.Counts(); failed > 0 {
-		msg := "what the failures share: " + strings.Join(r.Shared.Lines("case"), "; ") + "; answers: " + answerCounts(r.Answers)
-		fmt.Fprintf(&b, "::notice title=%s::%s\n", fixtures.GitHubProperty(CheckSuiteName), fixtures.GitHubData(msg))
+		s.Notes = []string{"what the failures share: " + strings.Join(r.Shared.Lines("case"), "; ") + "; answers: " + answerCounts(r.Answers)}
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return s
 }
 
 // SaveFailures writes the requests of every failing case into dir, a

@@ -137,7 +137,7 @@ func TestCheckReportsMatchGoldenFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden.Check(t, "testdata/check.json", js.Bytes(), *update)
-	if err := WriteCheckGitHub(&gh, rep); err != nil {
+	if err := fixtures.WriteGitHub(&gh, rep.Suite()); err != nil {
 		t.Fatal(err)
 	}
 	golden.Check(t, "testdata/check.github", gh.Bytes(), *update)
