@@ -28,7 +28,6 @@ type store struct {
 	fsync     bool
 	journal   *journal.Writer
 	noUnnamed atomic.Bool // the directory cannot take O_TMPFILE files
-	notify    atomic.Pointer[func(string)]
 }
 
 // openStore creates dir if needed, opens its journal for appending (see
@@ -56,10 +55,7 @@ func openStore(dir string, fsync bool) (*store, error) {
 
 // SetNotify sets where the store says that its directory or journal
 // vanished and was made again: the listener shows it as a warning.
-func (s *store) SetNotify(f func(msg string)) {
-	s.notify.Store(&f)
-	s.journal.SetNotify(f)
-}
+func (s *store) SetNotify(f func(msg string)) { s.journal.SetNotify(f) }
 
 // LastSeq is the highest seq in use when the store was opened, in the
 // journal or in the names of saved bodies, 0 for a new directory: a
@@ -90,8 +86,14 @@ func (s *store) Save(name string, body []byte) error {
 		return fmt.Errorf("save: %q is not a plain file name", name)
 	}
 	err := s.save(final, body)
-	if errors.Is(err, fs.ErrNotExist) && s.remake() {
-		err = s.save(final, body)
+	if errors.Is(err, fs.ErrNotExist) {
+		// The directory may be gone (rm -r while listening): the journal,
+		// which owns it, makes it again.
+		if remade, ferr := s.journal.Follow(); ferr != nil {
+			err = ferr
+		} else if remade {
+			err = s.save(final, body)
+		}
 	}
 	if err == nil && s.fsync {
 		err = s.syncDir()
@@ -110,21 +112,6 @@ func (s *store) save(final string, body []byte) error {
 		err = fmt.Errorf("write %s: %w", final, inputs.Reason(err))
 	}
 	return err
-}
-
-// remake makes the store's directory again when it is gone (rm -r while
-// listening), and says so; it reports whether it did.
-func (s *store) remake() bool {
-	if _, err := os.Stat(s.dir); !errors.Is(err, fs.ErrNotExist) {
-		return false
-	}
-	if err := os.MkdirAll(s.dir, 0o755); err != nil {
-		return false
-	}
-	if f := s.notify.Load(); f != nil {
-		(*f)("the directory " + s.dir + " was removed while listening: made it again, and saving into it from this event on (the events saved before are gone with it)")
-	}
-	return true
 }
 
 // Remove removes a body Save wrote, for an event that could not be kept.

@@ -119,8 +119,8 @@ func TestAppendStartsANewJournalWhenItsDirectoryIsRemoved(t *testing.T) {
 	if len(seqs) != 3 || seqs[0] != 2 {
 		t.Errorf("the new journal holds %v, want 2 3 4", seqs)
 	}
-	if len(notes) != 1 || !strings.Contains(notes[0], "removed with its directory") {
-		t.Errorf("notices %q, want one saying the journal was removed with its directory", notes)
+	if len(notes) != 1 || !strings.Contains(notes[0], "the directory "+dir+" was removed while listening: made it again, with a new journal") {
+		t.Errorf("notices %q, want one saying the directory was removed and made again", notes)
 	}
 	// The lock came back with the directory.
 	if _, err := OpenWriter(dir, false); !errors.As(err, new(*LockedError)) {

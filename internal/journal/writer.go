@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 	"sync"
 )
 
@@ -147,7 +148,7 @@ func (w *Writer) Append(r *Record) error {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if err := w.follow(); err != nil {
+	if _, err := w.follow(); err != nil {
 		return err
 	}
 	if w.torn {
@@ -176,44 +177,53 @@ func (w *Writer) undo(written []byte) {
 	w.torn = written[len(written)-1] != '\n'
 }
 
-// follow makes sure the journal being written is the one at w.path: when
-// that was removed (with its directory, perhaps) or replaced, it makes a
-// new one there, and says so.
-func (w *Writer) follow() error {
+// Follow makes sure the directory and the journal being written are the
+// ones at their paths: when the journal was removed or replaced, or the
+// whole directory removed (rm -r while listening), it makes them again,
+// takes the lock again, and says so, once. It reports whether it made
+// anything again, so that a writer of bodies into the directory, which
+// found it gone, knows to try again. Append calls it too.
+func (w *Writer) Follow() (bool, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.follow()
+}
+
+func (w *Writer) follow() (bool, error) {
 	if w.info == nil {
-		return nil
+		return false, nil
 	}
 	now, err := os.Stat(w.path)
 	if err == nil && os.SameFile(now, w.info) {
-		return nil
+		return false, nil
 	}
-	what := "replaced"
+	msg := fmt.Sprintf("the journal %s was replaced while listening: writing a new one there from this event on (seq numbers go on; the events before it are no longer listed in it)", w.path)
 	if errors.Is(err, fs.ErrNotExist) {
-		what = "removed"
+		msg = strings.Replace(msg, "was replaced", "was removed", 1)
 	}
 	if _, derr := os.Stat(w.dir); errors.Is(derr, fs.ErrNotExist) {
-		what = "removed with its directory"
 		if err := os.MkdirAll(w.dir, 0o755); err != nil {
-			return fmt.Errorf("the directory %s was removed, and could not be made again: %w", w.dir, err)
+			return false, fmt.Errorf("the directory %s was removed, and could not be made again: %w", w.dir, err)
 		}
+		msg = fmt.Sprintf("the directory %s was removed while listening: made it again, with a new journal, and saving into it from this event on (seq numbers go on; the events saved before are gone with it)", w.dir)
 	}
 	if !w.lock.stillHeld() {
 		lock, err := lockDir(w.dir)
 		if err != nil {
-			return err
+			return false, err
 		}
 		_ = w.lock.f.Close()
 		w.lock = lock
 	}
 	old := w.f
 	if _, err := w.open(); err != nil {
-		return err
+		return false, err
 	}
 	_ = old.Close()
 	if w.notify != nil {
-		w.notify(fmt.Sprintf("the journal %s was %s while listening: writing a new one there from this event on (seq numbers go on; the events before it are no longer listed in it)", w.path, what))
+		w.notify(msg)
 	}
-	return nil
+	return true, nil
 }
 
 // Close closes the journal and lets go of the directory's lock. Every
