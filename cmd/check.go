@@ -142,15 +142,15 @@ func checkRun(cmd *cobra.Command, f *Factory, opts checkOptions, started time.Ti
 	}
 	if opts.saveFailures != "" {
 		dirs, err := rep.SaveFailures(opts.saveFailures)
-		if err != nil {
-			// The report of the cases is out already: say what failed here,
-			// so reportUsageError does not write a second report.
-			fmt.Fprintf(f.IO.Err, "Error: --save-failures: %v\n", err)
-			return &ExitError{Code: exitUsage}
-		}
 		if len(dirs) > 0 {
 			fmt.Fprintf(f.IO.Err, "saved the requests of %s into %s; replay one with: portant-hooks send %s --to %s\n",
 				plural(len(dirs), "failing case"), opts.saveFailures, dirs[0], sender.Target())
+		}
+		if err != nil {
+			// The report of the cases is out already: say what failed here,
+			// so reportUsageError does not write a second report.
+			fmt.Fprintf(f.IO.Err, "Error: --save-failures: %v (pass a directory you can write, or leave it out)\n", err)
+			return &ExitError{Code: exitUsage}
 		}
 	}
 	if _, _, failed := rep.Counts(); failed > 0 {
