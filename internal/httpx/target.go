@@ -53,7 +53,7 @@ func ParseTarget(s string) (*url.URL, error) {
 		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
 			return nil, fmt.Errorf("%q: %s is not a port: use 1 to 65535", s, p)
 		}
-	} else if strings.HasSuffix(u.Host, ":") {
+	} else {
 		u.Host = strings.TrimSuffix(u.Host, ":") // "host:" is the default port
 	}
 	u.Fragment, u.RawFragment = "", ""
