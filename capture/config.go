@@ -40,18 +40,18 @@ const (
 	DefaultHost           = "127.0.0.1"
 	DefaultPort           = 7678
 	DefaultForwardTimeout = 30 * time.Second
+	DefaultMaxBody        = 10 << 20 // bytes: larger bodies get 413
+	DefaultKeepAnswer     = 64 << 10 // bytes of each answer's body the journal keeps
 )
 
 // Defaults of the other Config fields, as their comments say.
 const (
-	defaultMaxBody           = 10 << 20
 	defaultReadHeaderTimeout = 10 * time.Second
 	defaultReadTimeout       = time.Minute
 	defaultBodyTimeout       = 20 * time.Second
 	defaultIdleTimeout       = 2 * time.Minute
 	defaultMaxHeaderBytes    = 64 << 10
 	defaultShutdownTimeout   = 10 * time.Second
-	defaultKeepAnswer        = 64 << 10
 	// maxKeepAnswer bounds KeepAnswer so that a journal line stays well
 	// under journal.MaxLine, which its readers skip beyond, even when the
 	// answer is escaped six bytes to one.
@@ -159,7 +159,7 @@ func (c *Config) setDefaults() {
 		c.Path = "/"
 	}
 	if c.MaxBody <= 0 {
-		c.MaxBody = defaultMaxBody
+		c.MaxBody = DefaultMaxBody
 	}
 	if c.MaxInFlight <= 0 {
 		c.MaxInFlight = max(defaultMaxInFlight, 16*c.MaxBody)
@@ -174,7 +174,7 @@ func (c *Config) setDefaults() {
 		c.ForwardTimeout = DefaultForwardTimeout
 	}
 	if c.KeepAnswer == 0 {
-		c.KeepAnswer = defaultKeepAnswer
+		c.KeepAnswer = DefaultKeepAnswer
 	}
 	if c.Format == "" {
 		c.Format = FormatPretty

@@ -85,7 +85,7 @@ Ctrl-C stops it: requests in flight finish, and a summary is printed.`,
 	fl.BoolVar(&opts.noSave, "no-save", false, "only show events: save nothing")
 	fl.BoolVar(&opts.fsync, "fsync", false, "sync every event to disk before answering (slower, survives a power cut)")
 	fl.BoolVar(&opts.keepSecrets, "keep-secrets", false, "keep Authorization, Cookie, tokens... in the journal instead of redacting them")
-	fl.StringVar(&opts.maxBody, "max-body", "10MiB", "largest body accepted (413 beyond it, nothing saved)")
+	fl.StringVar(&opts.maxBody, "max-body", sizeText(capture.DefaultMaxBody), "largest body accepted (413 beyond it, nothing saved)")
 	fl.StringVar(&opts.maxInFlight, "max-in-flight", "", "most body bytes held at once across requests (503 with Retry-After beyond it; default 256MiB, or 16× --max-body if larger)")
 	fl.StringVar(&opts.token, "token", "", "require this token: ?token=T in the URL or the "+capture.TokenHeader+" header (401 otherwise)")
 	fl.IntVar(&opts.status, "status", 200, "status to answer events with (mock endpoint)")
@@ -93,7 +93,7 @@ Ctrl-C stops it: requests in flight finish, and a summary is printed.`,
 	fl.Float64Var(&opts.failRate, "fail-rate", 0, "answer 500 to this percentage of events, still saving them (mock endpoint)")
 	fl.StringVar(&opts.forwardTo, "forward-to", "", "forward each event to this URL and answer with its answer (502 when unreachable)")
 	fl.DurationVar(&opts.forwardTimeout, "forward-timeout", capture.DefaultForwardTimeout, "how long the --forward-to handler may take")
-	fl.StringVar(&opts.keepAnswer, "keep-answer", "64KiB", "with --forward-to, journal this much of each answer's body (0: status and headers only)")
+	fl.StringVar(&opts.keepAnswer, "keep-answer", sizeText(capture.DefaultKeepAnswer), "with --forward-to, journal this much of each answer's body (0: status and headers only)")
 	fl.StringVar(&opts.format, "format", string(capture.FormatPretty), "how to show events: "+strings.Join(capture.Formats, "|"))
 	fl.StringVar(&opts.readyFile, "ready-file", "", "write the URL to this file once listening (for scripts and tests)")
 	_ = fl.MarkHidden("ready-file")
@@ -257,6 +257,20 @@ func writeReadyFile(path, url string) error {
 		return fmt.Errorf("ready file: %w", err)
 	}
 	return nil
+}
+
+// sizeText writes n bytes as parseSize reads them, in the largest binary
+// unit that holds it exactly: 10MiB, 64KiB, 1000B.
+func sizeText(n int64) string {
+	for _, u := range []struct {
+		name  string
+		bytes int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n >= u.bytes && n%u.bytes == 0 {
+			return strconv.FormatInt(n/u.bytes, 10) + u.name
+		}
+	}
+	return strconv.FormatInt(n, 10) + "B"
 }
 
 // parseSize reads a byte count: 1048576, 512KiB, 10MiB, 1.5MB, 2g. The

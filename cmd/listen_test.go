@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portant-hooks/portant-hooks/capture"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -93,6 +94,16 @@ func TestParseSize(t *testing.T) {
 	for _, in := range []string{"", "MiB", "10 parsecs", "-1", "0", "2GiB", "1..2"} {
 		if got, err := parseSize(in); err == nil {
 			t.Errorf("parseSize(%q) = %d, want an error", in, got)
+		}
+	}
+}
+
+// The flags' defaults are written from capture's, and read back as them.
+func TestSizeTextIsWhatParseSizeReads(t *testing.T) {
+	for n, want := range map[int64]string{capture.DefaultMaxBody: "10MiB", capture.DefaultKeepAnswer: "64KiB", 1 << 30: "1GiB", 1536: "1536B", 1000: "1000B"} {
+		got := sizeText(n)
+		if back, err := parseSize(got); got != want || err != nil || back != n {
+			t.Errorf("sizeText(%d) = %q, read back as %d (%v); want %q", n, got, back, err, want)
 		}
 	}
 }
