@@ -147,10 +147,8 @@ func checkRun(cmd *cobra.Command, f *Factory, opts checkOptions, started time.Ti
 				plural(len(dirs), "failing case"), opts.saveFailures, dirs[0], sender.Target())
 		}
 		if err != nil {
-			// The report of the cases is out already: say what failed here,
-			// so reportUsageError does not write a second report.
-			fmt.Fprintf(f.IO.Err, "Error: --save-failures: %v (pass a directory you can write, or leave it out)\n", err)
-			return &ExitError{Code: exitUsage}
+			return &ExitError{Code: exitUsage, reported: true,
+				err: fmt.Errorf("--save-failures: %v (pass a directory you can write, or leave it out)", err)}
 		}
 	}
 	if _, _, failed := rep.Counts(); failed > 0 {

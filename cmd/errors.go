@@ -28,6 +28,9 @@ func flagErrorf(format string, args ...any) error {
 type ExitError struct {
 	Code int
 	err  error
+	// reported: the command wrote its report before it failed, so no
+	// report of the error is written after it (reportUsageError).
+	reported bool
 }
 
 func (e *ExitError) Error() string {

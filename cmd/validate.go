@@ -155,7 +155,7 @@ func reportUsageError(f *Factory, format, suite string, started time.Time, err e
 	var fe *FlagError
 	var ee *ExitError
 	if format == "text" || !slices.Contains(fixtures.ReportFormats, format) ||
-		!(errors.As(err, &fe) || errors.As(err, &ee) && ee.err != nil) {
+		!(errors.As(err, &fe) || errors.As(err, &ee) && ee.err != nil && !ee.reported) {
 		return err
 	}
 	if werr := writeReport(f, format, fixtures.UsageSuite(suite, err, started, time.Since(started))); werr != nil {
