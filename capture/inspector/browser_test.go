@@ -387,20 +387,7 @@ func startListener(t *testing.T, cfg capture.Config) *testListener {
 		cancel()
 		t.Fatal("listen not ready within 5s")
 	}
-	var once sync.Once
-	l.stop = func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("listen: %v", err)
-				}
-			case <-time.After(10 * time.Second):
-				t.Error("listen did not stop within 10s")
-			}
-		})
-	}
+	l.stop = stopper(t, "listen", cancel, done, 10*time.Second)
 	t.Cleanup(l.stop)
 	return l
 }

@@ -140,22 +140,29 @@ func serve(t testing.TB, in *Inspector, ln net.Listener) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- in.Serve(ctx, ln) }()
+	stop = stopper(t, "Serve", cancel, done, 5*time.Second)
+	t.Cleanup(stop)
+	return stop
+}
+
+// stopper is a stop func for a server run in a goroutine: once, it cancels
+// the run's context and checks that the run (what) then returns nil on
+// done within wait.
+func stopper(t testing.TB, what string, cancel context.CancelFunc, done <-chan error, wait time.Duration) func() {
 	var once sync.Once
-	stop = func() {
+	return func() {
 		once.Do(func() {
 			cancel()
 			select {
 			case err := <-done:
 				if err != nil {
-					t.Errorf("Serve: %v", err)
+					t.Errorf("%s: %v", what, err)
 				}
-			case <-time.After(5 * time.Second):
-				t.Error("Serve did not return within 5s of its context ending")
+			case <-time.After(wait):
+				t.Errorf("%s did not return within %s of its context ending", what, wait)
 			}
 		})
 	}
-	t.Cleanup(stop)
-	return stop
 }
 
 // inspDo sends a request (to the inspector or the listener) and returns the
