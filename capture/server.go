@@ -180,6 +180,9 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	if !s.render.close(s.cfg.FlushTimeout) {
 		s.stats.stuck.Store(true)
 	}
+	if s.store != nil {
+		s.stats.gone = s.store.Gone()
+	}
 	var summary strings.Builder
 	writeSummary(&summary, s.cfg, &s.stats, time.Since(s.started), s.store != nil)
 	writeWithin(s.cfg.Err, summary.String(), s.cfg.FlushTimeout)

@@ -62,6 +62,10 @@ func (s *store) SetNotify(f func(msg string)) { s.journal.SetNotify(f) }
 // listener on the same directory carries on from there.
 func (s *store) LastSeq() uint64 { return s.journal.LastSeq() }
 
+// Gone is how many of the events the store saved were then removed with
+// its directory (see journal.Writer.Gone).
+func (s *store) Gone() uint64 { return s.journal.Gone() }
+
 func (s *store) removeStaleTemps() {
 	entries, err := os.ReadDir(s.dir)
 	if err != nil {

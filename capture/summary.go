@@ -41,6 +41,7 @@ type stats struct {
 	fwdFail  atomic.Uint64                      // the --forward-to handler gave no whole answer
 	dropped  atomic.Uint64                      // not shown: the terminal could not keep up
 	stuck    atomic.Bool                        // the terminal stopped reading: the queue was not all shown at the end
+	gone     uint64                             // set at the end: events saved, then removed with the directory
 }
 
 func (s *stats) count(rec *journal.Record) {
@@ -122,6 +123,9 @@ func writeSummary(b *strings.Builder, cfg Config, s *stats, ran time.Duration, s
 	case 0:
 		fmt.Fprintf(b, "Stopped after %s: no events received.\n", roundDuration(ran))
 	default:
+		if s.gone > 0 {
+			verb += fmt.Sprintf(" (%d of them removed with the directory while listening)", s.gone)
+		}
 		fmt.Fprintf(b, "Stopped after %s: %s %s\n", roundDuration(ran), plural(n, "event"), verb)
 	}
 	row := func(label string, count uint64, note string) {

@@ -12,7 +12,8 @@ import (
 
 // rm -r of the directory while listening: the next event is still saved,
 // body and journal line, in the directory made again, and the listener
-// says so once.
+// says so once, and its summary that the first event went with the
+// directory.
 func TestListenMakesARemovedDirectoryAgainAndSaysSoOnce(t *testing.T) {
 	run := startListen(t, Config{Format: FormatQuiet})
 	post := func(body []byte) {
@@ -46,5 +47,8 @@ func TestListenMakesARemovedDirectoryAgainAndSaysSoOnce(t *testing.T) {
 	}
 	if n := strings.Count(run.err.String(), "Warning:"); n != 1 || !strings.Contains(run.err.String(), "the directory "+run.dir+" was removed while listening") {
 		t.Errorf("%d warnings, want one that says the directory was removed:\n%s", n, run.err.String())
+	}
+	if want := "3 events saved in " + run.dir + "/ (1 of them removed with the directory while listening)"; !strings.Contains(run.err.String(), want) {
+		t.Errorf("the summary does not say %q:\n%s", want, run.err.String())
 	}
 }

@@ -126,4 +126,25 @@ func TestAppendStartsANewJournalWhenItsDirectoryIsRemoved(t *testing.T) {
 	if _, err := OpenWriter(dir, false); !errors.As(err, new(*LockedError)) {
 		t.Errorf("a second writer after the directory was made again: %v, want refused", err)
 	}
+	// Gone counts the lines that went with a directory, not those of a
+	// journal removed alone, whose bodies are still there.
+	if g := w.Gone(); g != 1 {
+		t.Errorf("Gone = %d after one line went with the directory, want 1", g)
+	}
+	if err := os.Remove(Path(dir)); err != nil {
+		t.Fatal(err)
+	}
+	rec = seqRecord(5)
+	if err := w.Append(&rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Follow(); err != nil {
+		t.Fatal(err)
+	}
+	if g := w.Gone(); g != 2 {
+		t.Errorf("Gone = %d, want 2: the line 1, then the line 5 of the journal made after 2-4 was removed alone", g)
+	}
 }

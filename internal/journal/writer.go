@@ -40,6 +40,9 @@ type Writer struct {
 	// record then starts with a newline, so that it is never glued onto
 	// the fragment.
 	torn bool
+	// appended counts the lines written to f; gone, those written to
+	// journals whose directory was then removed, bodies and all.
+	appended, gone uint64
 }
 
 // syncWriter is what Writer needs of its *os.File.
@@ -93,7 +96,7 @@ func (w *Writer) open() (uint64, error) {
 		f.Close()
 		return 0, err
 	}
-	w.f, w.info, w.torn = f, info, false
+	w.f, w.info, w.torn, w.appended = f, info, false, 0
 	return last, nil
 }
 
@@ -161,7 +164,18 @@ func (w *Writer) Append(r *Record) error {
 	if err != nil && n > 0 {
 		w.undo(line[:n])
 	}
+	if err == nil {
+		w.appended++
+	}
 	return err
+}
+
+// Gone is how many of the lines this Writer appended were in a directory
+// removed while it ran (see Follow): the events they list went with it.
+func (w *Writer) Gone() uint64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.gone
 }
 
 // undo takes back the written part of a line that failed (a full disk
@@ -206,6 +220,7 @@ func (w *Writer) follow() (bool, error) {
 			return false, fmt.Errorf("the directory %s was removed, and could not be made again: %w", w.dir, err)
 		}
 		msg = fmt.Sprintf("the directory %s was removed while listening: made it again, with a new journal, and saving into it from this event on (seq numbers go on; the events saved before are gone with it)", w.dir)
+		w.gone += w.appended
 	}
 	if !w.lock.stillHeld() {
 		lock, err := lockDir(w.dir)
