@@ -47,10 +47,10 @@ func ExplainBroken(err error, read int, timeout time.Duration) error {
 	if err == nil {
 		return nil
 	}
-	why := reason(err, timeout)
-	if strings.HasPrefix(why, "no answer within") {
-		return &Error{msg: "the answer did not finish" + strings.TrimPrefix(why, "no answer"), err: err}
+	if timedOut(err) && !errors.Is(err, context.Canceled) {
+		return &Error{msg: "the answer did not finish " + within(timeout), err: err}
 	}
+	why := reason(err, timeout)
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		why = "the server closed the connection"
 	}
@@ -66,7 +66,6 @@ func reason(err error, timeout time.Duration) string {
 		dns  *net.DNSError
 		cert *tls.CertificateVerificationError
 		rec  tls.RecordHeaderError
-		ne   net.Error
 	)
 	switch {
 	case errors.Is(err, context.Canceled):
@@ -86,13 +85,12 @@ func reason(err error, timeout time.Duration) string {
 		return "DNS lookup of " + dns.Name + " failed"
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return "the server closed the connection without answering"
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
-		if timeout > 0 {
-			return "no answer within " + timeout.String()
-		}
-		return "no answer within the timeout"
+	case timedOut(err):
+		return "no answer " + within(timeout)
 	case errors.As(err, &cert):
 		return "the TLS certificate is not trusted (self-signed? --insecure accepts it): " + cert.Err.Error()
+	// net/http has no error values for these two: its messages are all
+	// there is to go on.
 	case errors.As(err, &rec), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		return "the server does not speak TLS: use http:// instead of https://"
 	case strings.Contains(err.Error(), "malformed HTTP"):
@@ -107,6 +105,19 @@ func reason(err error, timeout time.Duration) string {
 		err = op.Err
 	}
 	return fmt.Sprint(err)
+}
+
+func timedOut(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
+}
+
+// within says how long the client waited: "within 10s".
+func within(timeout time.Duration) string {
+	if timeout > 0 {
+		return "within " + timeout.String()
+	}
+	return "within the timeout"
 }
 
 // Unreachable reports whether err means nothing answered at the target at
