@@ -13,31 +13,32 @@ import (
 	"time"
 )
 
-// Error is a request that got no answer, or only part of one. Its message
-// says why in a few words, for a person ("connection refused", "the server
-// closed the connection without answering"): never a bare EOF, a Go type
-// name or the whole URL again. errors.Is and errors.As see the transport's
-// error through it.
-type Error struct {
+// explained is a request that got no answer, or only part of one. Its
+// message says why in a few words, for a person ("connection refused", "the
+// server closed the connection without answering"): never a bare EOF, a Go
+// type name or the whole URL again. errors.Is and errors.As see the
+// transport's error through it.
+type explained struct {
 	msg string
 	err error
 }
 
-func (e *Error) Error() string { return e.msg }
-func (e *Error) Unwrap() error { return e.err }
+func (e *explained) Error() string { return e.msg }
+func (e *explained) Unwrap() error { return e.err }
 
 // Explain wraps err, from an http.Client or from reading an answer's body,
-// in an *Error; nil stays nil and an *Error is returned as is. timeout is
-// the client's, to say how long it waited (0: unknown).
+// in an error that says why in plain words; nil stays nil, and an error
+// Explain made is returned as is. timeout is the client's, to say how long
+// it waited (0: unknown).
 func Explain(err error, timeout time.Duration) error {
 	if err == nil {
 		return nil
 	}
-	var e *Error
+	var e *explained
 	if errors.As(err, &e) {
 		return err
 	}
-	return &Error{msg: reason(err, timeout), err: err}
+	return &explained{msg: reason(err, timeout), err: err}
 }
 
 // ExplainBroken is Explain for an answer whose body could not be read to
@@ -48,7 +49,7 @@ func ExplainBroken(err error, read int, timeout time.Duration) error {
 		return nil
 	}
 	if timedOut(err) && !errors.Is(err, context.Canceled) {
-		return &Error{msg: "the answer did not finish " + within(timeout), err: err}
+		return &explained{msg: "the answer did not finish " + within(timeout), err: err}
 	}
 	why := reason(err, timeout)
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
@@ -58,7 +59,7 @@ func ExplainBroken(err error, read int, timeout time.Duration) error {
 	if read == 1 {
 		bytes = "byte"
 	}
-	return &Error{msg: fmt.Sprintf("the answer broke off after %d %s: %s", read, bytes, why), err: err}
+	return &explained{msg: fmt.Sprintf("the answer broke off after %d %s: %s", read, bytes, why), err: err}
 }
 
 func reason(err error, timeout time.Duration) string {
@@ -70,8 +71,8 @@ func reason(err error, timeout time.Duration) string {
 	switch {
 	case errors.Is(err, context.Canceled):
 		return "cancelled"
-	case errors.Is(err, ErrOwnAddress):
-		return ErrOwnAddress.Error()
+	case errors.Is(err, errOwnAddress):
+		return errOwnAddress.Error()
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "connection refused"
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):

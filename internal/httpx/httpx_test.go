@@ -293,7 +293,7 @@ func TestAClientRefusesTheProgramsOwnAddresses(t *testing.T) {
 			t.Errorf("%s:%s: answered %d, want refused", host, port, resp.StatusCode)
 			continue
 		}
-		if !errors.Is(err, ErrOwnAddress) || !strings.Contains(Explain(err, 0).Error(), "own address") {
+		if !errors.Is(err, errOwnAddress) || !strings.Contains(Explain(err, 0).Error(), "own address") {
 			t.Errorf("%s: %v", host, Explain(err, 0))
 		}
 	}

@@ -9,8 +9,8 @@ import (
 	"syscall"
 )
 
-// ErrOwnAddress is why a client given an Own refused to connect.
-var ErrOwnAddress = errors.New("that is portant-hooks' own address (the listener or its inspector): a request sent there would come back round without end; send to your handler instead")
+// errOwnAddress is why a client given an Own refused to connect.
+var errOwnAddress = errors.New("that is portant-hooks' own address (the listener or its inspector): a request sent there would come back round without end; send to your handler instead")
 
 // Own is the addresses this program listens on (the listener, the
 // inspector). A client made with ClientOptions.NotTo refuses to connect to
@@ -75,7 +75,7 @@ func isLocal(ip netip.Addr) bool {
 // control is a net.Dialer's Control that refuses o's addresses.
 func (o *Own) control(_, address string, _ syscall.RawConn) error {
 	if o.refuses(address) {
-		return fmt.Errorf("%s: %w", address, ErrOwnAddress)
+		return fmt.Errorf("%s: %w", address, errOwnAddress)
 	}
 	return nil
 }

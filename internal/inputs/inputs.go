@@ -15,11 +15,11 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 )
 
-// Stdin is the argument that means standard input, and StdinName what
+// Stdin is the argument that means standard input, and stdinName what
 // messages call it.
 const (
 	Stdin     = "-"
-	StdinName = "<stdin>"
+	stdinName = "<stdin>"
 )
 
 // Input is one document an argument names.
@@ -51,7 +51,7 @@ func (in Input) Arg() string {
 // FromArg is the input one expanded argument names: a path, or "-".
 func FromArg(arg string) Input {
 	if arg == Stdin {
-		return Input{Name: StdinName}
+		return Input{Name: stdinName}
 	}
 	return Input{Name: arg, Path: arg}
 }

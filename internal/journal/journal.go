@@ -61,26 +61,21 @@ type Record struct {
 	Forward  *Forward            `json:"forward,omitempty"`  // with --forward-to: what the handler answered
 }
 
-// The classes of AnswerClass.
-const (
-	Answer2xx         = "2xx"
-	Answer3xx         = "3xx"
-	Answer4xx         = "4xx"
-	Answer5xx         = "5xx"
-	AnswerUnreachable = "unreachable"
-)
+// answerUnreachable is the class of an answer that never came whole.
+const answerUnreachable = "unreachable"
 
-// AnswerClasses are the classes an answer can be in, in order.
-var AnswerClasses = []string{Answer2xx, Answer3xx, Answer4xx, Answer5xx, AnswerUnreachable}
+// AnswerClasses are the classes an answer can be in, in order: the status
+// classes first, indexed by Status/100-2.
+var AnswerClasses = []string{"2xx", "3xx", "4xx", "5xx", answerUnreachable}
 
-// AnswerClass is the class of the answer the sender got: AnswerUnreachable
+// AnswerClass is the class of the answer the sender got: answerUnreachable
 // when the --forward-to handler gave no whole answer (listen then answered
 // 502), else the class of Status ("5xx"); "" when there is no status (a
 // record written by hand).
 func (r Record) AnswerClass() string {
 	switch {
 	case r.Forward != nil && r.Forward.Error != "":
-		return AnswerUnreachable
+		return answerUnreachable
 	case r.Status >= 200 && r.Status < 600:
 		return AnswerClasses[r.Status/100-2]
 	}

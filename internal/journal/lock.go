@@ -9,13 +9,13 @@ import (
 	"strings"
 )
 
-// LockName is the file in a capture directory that the one Writer of its
+// lockName is the file in a capture directory that the one Writer of its
 // journal holds locked while it runs. The lock, not the file, says the
 // directory is taken: the system drops it when the process ends however it
 // ends (kill -9 included), so there is never a stale lock to clean up. The
 // file holds the holder's process id, for the message a second listener
 // gets.
-const LockName = ".listen.lock"
+const lockName = ".listen.lock"
 
 // LockedError is why OpenWriter refused a directory: another process
 // writes its journal. PID is that process's id, 0 when it could not be
@@ -45,7 +45,7 @@ type dirLock struct {
 // lockDir takes dir's lock, or returns a *LockedError when another process
 // holds it.
 func lockDir(dir string) (*dirLock, error) {
-	path := filepath.Join(dir, LockName)
+	path := filepath.Join(dir, lockName)
 	for range 10 {
 		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 		if err != nil {

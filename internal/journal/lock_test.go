@@ -26,7 +26,7 @@ func TestASecondWriterOnOneDirectoryIsRefusedWithThePID(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, LockName)); !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(dir, lockName)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the lock file is left behind after Close: %v", err)
 	}
 	w2, err := OpenWriter(dir, false)

@@ -133,9 +133,9 @@ func seqPrefix(data []byte) (uint64, bool) {
 	return n, err == nil
 }
 
-// LastSeq is the highest seq in the journal r (see Line.Seq), 0 when it
+// lastSeqIn is the highest seq in the journal r (see Line.Seq), 0 when it
 // has none, and whether r ends with a whole line (an empty one does).
-func LastSeq(r io.Reader) (seq uint64, whole bool, err error) {
+func lastSeqIn(r io.Reader) (seq uint64, whole bool, err error) {
 	whole = true
 	for l, err := range Lines(r) {
 		if err != nil {

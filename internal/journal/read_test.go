@@ -68,9 +68,9 @@ func FuzzLines(f *testing.F) {
 		if next != int64(len(journal)) {
 			t.Fatalf("read %d of %d bytes", next, len(journal))
 		}
-		seq, whole, err := LastSeq(bytes.NewReader(journal))
+		seq, whole, err := lastSeqIn(bytes.NewReader(journal))
 		if err != nil || seq != maxSeq || whole != (len(journal) == 0 || lastWhole) {
-			t.Fatalf("LastSeq = %d, %v, %v; want %d, %v", seq, whole, err, maxSeq, lastWhole)
+			t.Fatalf("lastSeqIn = %d, %v, %v; want %d, %v", seq, whole, err, maxSeq, lastWhole)
 		}
 	})
 }
@@ -103,7 +103,7 @@ func TestLinesStopsEarlyAndKeepsLongLinesOutOfMemory(t *testing.T) {
 	if n != 1 {
 		t.Error("break did not stop the reading")
 	}
-	if _, _, err := LastSeq(iotest.ErrReader(iotest.ErrTimeout)); err == nil {
+	if _, _, err := lastSeqIn(iotest.ErrReader(iotest.ErrTimeout)); err == nil {
 		t.Error("a read error was not returned")
 	}
 }

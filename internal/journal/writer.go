@@ -17,7 +17,7 @@ import (
 // in one write; with the listener under load that made no difference the
 // benchmarks could tell from noise, so it went.)
 //
-// A Writer holds its directory's lock (LockName) from OpenWriter to Close,
+// A Writer holds its directory's lock (lockName) from OpenWriter to Close,
 // so two listeners never share a journal or hand out the same seq. It
 // notices its journal being removed or replaced while it runs (rm
 // portant-events/*), before each line, and starts a new one where the old
@@ -59,7 +59,7 @@ type truncater interface {
 
 // OpenWriter takes the lock of the capture directory dir (a *LockedError
 // when another process holds it), opens its journal for appending, creating
-// it if needed, and works out the highest seq in use (see LastSeq). A last
+// it if needed, and works out the highest seq in use (see lastSeqIn). A last
 // line that a crash cut short is ended first. With fsync every Append
 // returns only once its line is on disk.
 func OpenWriter(dir string, fsync bool) (*Writer, error) {
@@ -84,7 +84,7 @@ func (w *Writer) open() (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	last, whole, err := LastSeq(f)
+	last, whole, err := lastSeqIn(f)
 	if err == nil && !whole {
 		_, err = f.Write([]byte{'\n'})
 	}

@@ -240,8 +240,8 @@ func BenchmarkLastSeq(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if seq, _, err := LastSeq(f); err != nil || seq != 20000 {
-			b.Fatalf("LastSeq = %d, %v", seq, err)
+		if seq, _, err := lastSeqIn(f); err != nil || seq != 20000 {
+			b.Fatalf("lastSeqIn = %d, %v", seq, err)
 		}
 		f.Close()
 	}
