@@ -163,6 +163,10 @@ func TestFaultDiskFullKeepsEveryAnsweredEventAndNothingElse(t *testing.T) {
 	if failed == 0 || journalFailures == 0 {
 		t.Fatalf("the disk never filled at the journal (%d failures, %d in the journal): the test proves nothing", failed, journalFailures)
 	}
+	// Each warning says what to do.
+	if hints := strings.Count(run.err.String(), "(the disk is full: free some space, or stop and listen again with --dir on another disk)"); hints != failed {
+		t.Errorf("%d of the %d warnings say the disk is full and what to do:\n%s", hints, failed, run.err.String())
+	}
 	checkAnswered(t, run.dir, got)
 	// Nothing else looks saved: one body per journal line, every line whole.
 	recs := readJournal(t, run.dir)

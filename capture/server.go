@@ -288,7 +288,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		name := journal.FileName(received, seq, rec.Type, rec.EventID)
 		if err := s.store.Save(name, body); err != nil {
 			s.stats.failed.Add(1)
-			s.render.warn(fmt.Sprintf("event #%d was not saved and got 500: %v", seq, err))
+			s.render.warn(fmt.Sprintf("event #%d was not saved and got 500: %v%s", seq, err, diskHint(err)))
 			http.Error(w, "portant-hooks: could not save the event (see the listener's terminal)", http.StatusInternalServerError)
 			return
 		}
@@ -380,7 +380,7 @@ func (s *server) finish(rec *journal.Record) error {
 		if rerr := s.store.Remove(rec.File); rerr != nil {
 			gone = "and its body could not be removed either: " + rerr.Error()
 		}
-		s.render.warn(fmt.Sprintf("event #%d could not be journalled, so it was not kept and got a 5xx (%s): %v", rec.Seq, gone, err))
+		s.render.warn(fmt.Sprintf("event #%d could not be journalled, so it was not kept and got a 5xx (%s): %v%s", rec.Seq, gone, err, diskHint(err)))
 	}
 	return err
 }
