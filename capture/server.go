@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/portant-hooks/portant-hooks/fixtures"
+	"github.com/portant-hooks/portant-hooks/internal/atomicfile"
 	"github.com/portant-hooks/portant-hooks/internal/httpx"
 	"github.com/portant-hooks/portant-hooks/internal/journal"
 )
@@ -288,7 +289,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		name := journal.FileName(received, seq, rec.Type, rec.EventID)
 		if err := s.store.Save(name, body); err != nil {
 			s.stats.failed.Add(1)
-			s.render.warn(fmt.Sprintf("event #%d was not saved and got 500: %v%s", seq, err, diskHint(err)))
+			s.render.warn(fmt.Sprintf("event #%d was not saved and got 500: %v%s", seq, err, atomicfile.Hint(err, listenElsewhere)))
 			http.Error(w, "portant-hooks: could not save the event (see the listener's terminal)", http.StatusInternalServerError)
 			return
 		}
@@ -317,6 +318,10 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render.event(&rec, ex.shown, ex.isJSON, ex.note)
 }
+
+// listenElsewhere is what to do when the disk cannot take events (see
+// atomicfile.Hint): they go on being answered 500 until the user acts.
+const listenElsewhere = "stop and listen again with --dir on another disk"
 
 // answer writes the mock endpoint's answer to a saved event.
 func (s *server) answer(w http.ResponseWriter, rec *journal.Record, finish func(*journal.Record) error) {
@@ -380,7 +385,7 @@ func (s *server) finish(rec *journal.Record) error {
 		if rerr := s.store.Remove(rec.File); rerr != nil {
 			gone = "and its body could not be removed either: " + rerr.Error()
 		}
-		s.render.warn(fmt.Sprintf("event #%d could not be journalled, so it was not kept and got a 5xx (%s): %v%s", rec.Seq, gone, err, diskHint(err)))
+		s.render.warn(fmt.Sprintf("event #%d could not be journalled, so it was not kept and got a 5xx (%s): %v%s", rec.Seq, gone, err, atomicfile.Hint(err, listenElsewhere)))
 	}
 	return err
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/portant-hooks/portant-hooks/internal/atomicfile"
@@ -129,19 +128,6 @@ func (s *store) Remove(name string) error {
 		return fmt.Errorf("remove %s: %w", path, inputs.Reason(err))
 	}
 	return nil
-}
-
-// diskHint says what to do about a save or journal line that failed for
-// want of room or of a disk that takes writes; "" for other errors. Events
-// go on being answered 500 until the user acts, so the warning says how.
-func diskHint(err error) string {
-	switch {
-	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
-		return " (the disk is full: free some space, or stop and listen again with --dir on another disk)"
-	case errors.Is(err, syscall.EROFS):
-		return " (the disk is read-only: stop and listen again with --dir on one that takes writes)"
-	}
-	return ""
 }
 
 // errNoUnnamed says the directory cannot take an unnamed temporary file

@@ -1,10 +1,14 @@
 package atomicfile
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -69,6 +73,24 @@ func TestIsTemp(t *testing.T) {
 	} {
 		if got := IsTemp(name); got != want {
 			t.Errorf("IsTemp(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestHint(t *testing.T) {
+	full := fmt.Errorf("write x: %w", &fs.PathError{Op: "write", Path: "x", Err: syscall.ENOSPC})
+	for _, tt := range []struct {
+		err  error
+		want string
+	}{
+		{full, " (the disk is full: free some space, or write elsewhere)"},
+		{syscall.EDQUOT, " (the disk is full: free some space, or write elsewhere)"},
+		{&fs.PathError{Op: "open", Path: "x", Err: syscall.EROFS}, " (the disk is read-only: write elsewhere)"},
+		{fs.ErrPermission, ""},
+		{errors.New("no space left on device"), ""}, // the words alone are not the error
+	} {
+		if got := Hint(tt.err, "write elsewhere"); got != tt.want {
+			t.Errorf("Hint(%v) = %q, want %q", tt.err, got, tt.want)
 		}
 	}
 }
