@@ -146,8 +146,28 @@ func (s *store) syncDir() error {
 	return nil
 }
 
-// Append journals rec and returns once its line is written.
-func (s *store) Append(rec *journal.Record) error {
+// Generation changes each time the directory is made again (see Save):
+// Append takes the one read before the record's body was saved.
+func (s *store) Generation() uint64 { return s.journal.Remade() }
+
+// Append journals rec and returns once its line is written. Its body (rec.File,
+// body) was saved at generation gen: when the directory was removed and made
+// again since (rm -r while the --forward-to handler was answering) and the
+// body went with it, it is saved again first, so that the line never lists
+// a body that is not there.
+func (s *store) Append(rec *journal.Record, body []byte, gen uint64) error {
+	if _, err := s.journal.Follow(); err != nil {
+		return err
+	}
+	if s.Generation() != gen && rec.File != "" {
+		if path, ok := journal.BodyPath(s.dir, rec.File); ok {
+			if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+				if err := s.Save(rec.File, body); err != nil {
+					return err
+				}
+			}
+		}
+	}
 	if err := s.journal.Append(rec); err != nil {
 		return fmt.Errorf("write the journal %s: %w", s.journal.Path(), inputs.Reason(err))
 	}

@@ -1,7 +1,9 @@
 package capture
 
 import (
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,7 +26,7 @@ func TestListenMakesARemovedDirectoryAgainAndSaysSoOnce(t *testing.T) {
 		}
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("listen answered %d", resp.StatusCode)
+			t.Fatalf("listen answered %d:\n%s", resp.StatusCode, run.err.String())
 		}
 	}
 	post(fixtures.Example(fixtures.DocumentsCreated))
@@ -50,5 +52,50 @@ func TestListenMakesARemovedDirectoryAgainAndSaysSoOnce(t *testing.T) {
 	}
 	if want := "3 events saved in " + run.dir + "/ (1 of them removed with the directory while listening)"; !strings.Contains(run.err.String(), want) {
 		t.Errorf("the summary does not say %q:\n%s", want, run.err.String())
+	}
+}
+
+// rm -r between an event's body and its journal line (here, while the
+// --forward-to handler thinks it over): the line goes into the journal
+// made again, and so does the body, which the listener still holds.
+func TestListenSavesTheBodyAgainWhenTheDirectoryGoesBeforeItsLine(t *testing.T) {
+	arrived, answer := make(chan struct{}), make(chan struct{})
+	handler := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		close(arrived)
+		<-answer
+	}))
+	defer handler.Close()
+	run := startListen(t, Config{Format: FormatQuiet, ForwardTo: handler.URL})
+	body := fixtures.Example(fixtures.SignaturesCompleted)
+	sent := make(chan int, 1)
+	go func() {
+		resp, err := http.Post(run.url, "application/json", strings.NewReader(string(body)))
+		if err != nil {
+			sent <- 0
+			return
+		}
+		resp.Body.Close()
+		sent <- resp.StatusCode
+	}()
+	<-arrived // the body is saved: the handler has it
+	if err := os.RemoveAll(run.dir); err != nil {
+		t.Fatal(err)
+	}
+	close(answer)
+	if status := <-sent; status != http.StatusOK {
+		t.Fatalf("listen answered %d", status)
+	}
+	run.stop(t)
+
+	recs := run.journal(t)
+	if len(recs) != 1 {
+		t.Fatalf("the new journal holds %+v, want the one event", recs)
+	}
+	if got, err := os.ReadFile(filepath.Join(run.dir, recs[0].File)); err != nil || string(got) != string(body) {
+		t.Errorf("the body of the journalled event: %v, %d bytes of %d", err, len(got), len(body))
+	}
+	if strings.Contains(run.err.String(), "removed with the directory") {
+		t.Errorf("the summary counts the event as gone, yet it is there:\n%s", run.err.String())
 	}
 }
