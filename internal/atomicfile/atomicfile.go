@@ -15,8 +15,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
-	"syscall"
 
 	"github.com/portant-hooks/portant-hooks/internal/inputs"
 )
@@ -48,12 +48,16 @@ func IsTemp(name string) bool {
 // <elsewhere>)"; "" for other errors.
 func Hint(err error, elsewhere string) string {
 	switch {
-	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+	case isAny(err, diskFull):
 		return " (the disk is full: free some space, or " + elsewhere + ")"
-	case errors.Is(err, syscall.EROFS):
+	case isAny(err, diskReadOnly):
 		return " (the disk is read-only: " + elsewhere + ")"
 	}
 	return ""
+}
+
+func isAny(err error, targets []error) bool {
+	return slices.ContainsFunc(targets, func(t error) bool { return errors.Is(err, t) })
 }
 
 // tempMark is in every temporary file's name, after the final name.

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -78,17 +77,23 @@ func TestIsTemp(t *testing.T) {
 }
 
 func TestHint(t *testing.T) {
-	full := fmt.Errorf("write x: %w", &fs.PathError{Op: "write", Path: "x", Err: syscall.ENOSPC})
-	for _, tt := range []struct {
+	type hinted struct {
 		err  error
 		want string
-	}{
-		{full, " (the disk is full: free some space, or write elsewhere)"},
-		{syscall.EDQUOT, " (the disk is full: free some space, or write elsewhere)"},
-		{&fs.PathError{Op: "open", Path: "x", Err: syscall.EROFS}, " (the disk is read-only: write elsewhere)"},
-		{fs.ErrPermission, ""},
-		{errors.New("no space left on device"), ""}, // the words alone are not the error
-	} {
+	}
+	var cases []hinted
+	for _, e := range diskFull {
+		cases = append(cases, hinted{fmt.Errorf("write x: %w", &fs.PathError{Op: "write", Path: "x", Err: e}),
+			" (the disk is full: free some space, or write elsewhere)"})
+	}
+	for _, e := range diskReadOnly {
+		cases = append(cases, hinted{&fs.PathError{Op: "open", Path: "x", Err: e}, " (the disk is read-only: write elsewhere)"})
+	}
+	cases = append(cases,
+		hinted{fs.ErrPermission, ""},
+		hinted{errors.New("no space left on device"), ""}, // the words alone are not the error
+	)
+	for _, tt := range cases {
 		if got := Hint(tt.err, "write elsewhere"); got != tt.want {
 			t.Errorf("Hint(%v) = %q, want %q", tt.err, got, tt.want)
 		}
