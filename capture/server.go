@@ -285,9 +285,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.Type = fixtures.Unknown
 	}
 
-	var gen uint64 // of the directory the body went to
 	if s.store != nil {
-		gen = s.store.Generation()
 		name := journal.FileName(received, seq, rec.Type, rec.EventID)
 		if err := s.store.Save(name, body); err != nil {
 			s.stats.failed.Add(1)
@@ -302,7 +300,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// could not journal is not kept (see server.finish).
 	kept := true
 	finish := func(rec *journal.Record) error {
-		err := s.finish(rec, body, gen)
+		err := s.finish(rec, body)
 		kept = err == nil
 		return err
 	}
@@ -375,13 +373,13 @@ func (s *server) wait() {
 // written. When the journal cannot take it (a full disk), the event is not
 // kept: its body is removed, so that nothing looks saved that the sender
 // was told was not (it gets a 5xx and will send it again), and it is
-// counted as failed, not as saved. body and gen are what Save was given
-// and the directory's generation then (see store.Append).
-func (s *server) finish(rec *journal.Record, body []byte, gen uint64) error {
+// counted as failed, not as saved. body is what Save was given (see
+// store.Append).
+func (s *server) finish(rec *journal.Record, body []byte) error {
 	if s.store == nil {
 		return nil
 	}
-	err := s.store.Append(rec, body, gen)
+	err := s.store.Append(rec, body)
 	if err != nil {
 		s.stats.failed.Add(1)
 		gone := "its body " + rec.File + " was removed"

@@ -146,25 +146,15 @@ func (s *store) syncDir() error {
 	return nil
 }
 
-// Generation changes each time the directory is made again (see Save):
-// Append takes the one read before the record's body was saved.
-func (s *store) Generation() uint64 { return s.journal.Remade() }
-
-// Append journals rec and returns once its line is written. Its body (rec.File,
-// body) was saved at generation gen: when the directory was removed and made
-// again since (rm -r while the --forward-to handler was answering) and the
-// body went with it, it is saved again first, so that the line never lists
-// a body that is not there.
-func (s *store) Append(rec *journal.Record, body []byte, gen uint64) error {
-	if _, err := s.journal.Follow(); err != nil {
-		return err
-	}
-	if s.Generation() != gen && rec.File != "" {
-		if path, ok := journal.BodyPath(s.dir, rec.File); ok {
-			if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-				if err := s.Save(rec.File, body); err != nil {
-					return err
-				}
+// Append journals rec and returns once its line is written. When rec's
+// body, which Save wrote, is no longer there (the directory was removed
+// while the --forward-to handler was answering), body is saved again first,
+// so that the line never lists a body that is not there.
+func (s *store) Append(rec *journal.Record, body []byte) error {
+	if path, ok := journal.BodyPath(s.dir, rec.File); ok {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			if err := s.Save(rec.File, body); err != nil {
+				return err
 			}
 		}
 	}

@@ -41,9 +41,8 @@ type Writer struct {
 	// the fragment.
 	torn bool
 	// appended counts the lines written to f; gone, those written to
-	// journals whose directory was then removed, bodies and all; remade,
-	// the times the directory was made again.
-	appended, gone, remade uint64
+	// journals whose directory was then removed, bodies and all.
+	appended, gone uint64
 }
 
 // syncWriter is what Writer needs of its *os.File.
@@ -192,15 +191,6 @@ func (w *Writer) undo(written []byte) {
 	w.torn = written[len(written)-1] != '\n'
 }
 
-// Remade is how many times Follow made the directory again. A writer of
-// bodies notes it when it saves one, to know whether the body may have
-// gone with the directory since.
-func (w *Writer) Remade() uint64 {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.remade
-}
-
 // Follow makes sure the directory and the journal being written are the
 // ones at their paths: when the journal was removed or replaced, or the
 // whole directory removed (rm -r while listening), it makes them again,
@@ -231,7 +221,6 @@ func (w *Writer) follow() (bool, error) {
 		}
 		msg = fmt.Sprintf("the directory %s was removed while listening: made it again, with a new journal, and saving into it from this event on (seq numbers go on; the events saved before are gone with it)", w.dir)
 		w.gone += w.appended
-		w.remade++
 	}
 	if !w.lock.stillHeld() {
 		lock, err := lockDir(w.dir)
