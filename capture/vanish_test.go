@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -20,13 +21,8 @@ func TestListenMakesARemovedDirectoryAgainAndSaysSoOnce(t *testing.T) {
 	run := startListen(t, Config{Format: FormatQuiet})
 	post := func(body []byte) {
 		t.Helper()
-		resp, err := http.Post(run.url, "application/json", strings.NewReader(string(body)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("listen answered %d:\n%s", resp.StatusCode, run.err.String())
+		if a := send(t, http.MethodPost, run.url, body, nil); a.status != http.StatusOK {
+			t.Fatalf("listen answered %d %s:\n%s", a.status, a.body, run.err.String())
 		}
 	}
 	post(fixtures.Example(fixtures.DocumentsCreated))
@@ -69,8 +65,8 @@ func TestListenSavesTheBodyAgainWhenTheDirectoryGoesBeforeItsLine(t *testing.T) 
 	run := startListen(t, Config{Format: FormatQuiet, ForwardTo: handler.URL})
 	body := fixtures.Example(fixtures.SignaturesCompleted)
 	sent := make(chan int, 1)
-	go func() {
-		resp, err := http.Post(run.url, "application/json", strings.NewReader(string(body)))
+	go func() { // not send: t.Fatal belongs to the test's own goroutine
+		resp, err := http.Post(run.url, "application/json", bytes.NewReader(body))
 		if err != nil {
 			sent <- 0
 			return
