@@ -26,11 +26,15 @@ type LockedError struct {
 }
 
 func (e *LockedError) Error() string {
-	who := "another listen"
+	return "another " + e.holder() + " is already saving events in " + e.Dir + ": two listeners on one directory would hand out the same seq numbers; stop that one, or give this one another --dir"
+}
+
+// holder names the process that holds the lock: "listen (pid 7)".
+func (e *LockedError) holder() string {
 	if e.PID > 0 {
-		who += " (pid " + strconv.Itoa(e.PID) + ")"
+		return "listen (pid " + strconv.Itoa(e.PID) + ")"
 	}
-	return who + " is already saving events in " + e.Dir + ": two listeners on one directory would hand out the same seq numbers; stop that one, or give this one another --dir"
+	return "listen"
 }
 
 // errHeld says another process holds the lock (lockFile's error).

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io/fs"
 	"maps"
 	"net/http"
@@ -53,6 +54,16 @@ func WriteScrubbed(dir string, files []fixtures.ScrubbedFile) (bool, error) {
 	if len(recs) == 0 {
 		return false, nil
 	}
+	// A listener saving into dir appends to the journal this replaces: it
+	// would go on writing into the file replaced, and its lines be lost.
+	lock, err := lockDir(dir)
+	if le := (*LockedError)(nil); errors.As(err, &le) {
+		return false, fmt.Errorf("%s is saving events in %s, and its journal cannot be rewritten under it: stop it, or scrub into another --out", le.holder(), dir)
+	}
+	if err != nil {
+		return false, err
+	}
+	defer lock.release()
 	kept, err := recordsByFile(dir)
 	if err != nil {
 		return false, err

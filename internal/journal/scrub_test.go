@@ -73,3 +73,37 @@ func TestWriteScrubbed(t *testing.T) {
 		t.Error("a journal was written with no line in it")
 	}
 }
+
+// A listener saving into --out keeps its journal: WriteScrubbed, which
+// replaces the file, refuses while the listener holds the directory.
+func TestWriteScrubbedLeavesALiveCaptureAlone(t *testing.T) {
+	root := t.TempDir()
+	in, out := filepath.Join(root, "in"), filepath.Join(root, "out")
+	os.MkdirAll(in, 0o755)
+	os.MkdirAll(out, 0o755)
+	appendFile(t, Path(in), line(t, Record{Seq: 1, File: "a.json"}))
+	w, err := OpenWriter(out, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if err := w.Append(&Record{File: "live.json"}); err != nil {
+		t.Fatal(err)
+	}
+	before := readFile(t, Path(out))
+	files := []fixtures.ScrubbedFile{{From: filepath.Join(in, "a.json"), To: filepath.Join(out, "a.json"), Body: []byte("{}")}}
+	ok, err := WriteScrubbed(out, files)
+	if ok || err == nil || !strings.Contains(err.Error(), "is saving events in "+out+", and its journal cannot be rewritten under it") {
+		t.Fatalf("WriteScrubbed = %v, %v: want it refused", ok, err)
+	}
+	if got := readFile(t, Path(out)); got != before {
+		t.Errorf("the live journal changed:\n%s", got)
+	}
+	w.Close()
+	if ok, err := WriteScrubbed(out, files); !ok || err != nil {
+		t.Errorf("after the listener stopped: %v, %v", ok, err)
+	}
+	if _, err := os.Stat(filepath.Join(out, lockName)); err == nil {
+		t.Error("WriteScrubbed left its lock file behind")
+	}
+}
