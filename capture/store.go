@@ -30,6 +30,9 @@ type store struct {
 	noUnnamed atomic.Bool // the directory cannot take O_TMPFILE files
 }
 
+// otherDir is what to do when the directory cannot be used.
+const otherDir = "choose another --dir, or --no-save"
+
 // openStore creates dir if needed, opens its journal for appending (see
 // journal.OpenWriter: it takes the directory's lock, so a second listener
 // on dir is refused with a *journal.LockedError), and removes temporary
@@ -39,14 +42,14 @@ type store struct {
 // are on disk before Save and Append return.
 func openStore(dir string, fsync bool) (*store, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create directory %s: %w", dir, inputs.Reason(err))
+		return nil, fmt.Errorf("create directory %s: %w: %s", dir, inputs.Reason(err), otherDir)
 	}
 	j, err := journal.OpenWriter(dir, fsync)
 	if le := (*journal.LockedError)(nil); errors.As(err, &le) {
 		return nil, err
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open the journal %s: %w", journal.Path(dir), inputs.Reason(err))
+		return nil, fmt.Errorf("open the journal %s: %w: %s", journal.Path(dir), inputs.Reason(err), otherDir)
 	}
 	s := &store{dir: dir, fsync: fsync, journal: j}
 	s.removeStaleTemps()
