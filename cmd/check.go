@@ -107,7 +107,7 @@ func checkRun(cmd *cobra.Command, f *Factory, opts checkOptions, started time.Ti
 	if opts.to == "" {
 		return flagErrorf("no target: pass --to URL, like --to http://localhost:3000/webhook (or set check.to in portant-hooks.yaml)")
 	}
-	header := replay.DefaultHeader("portant-hooks/" + Version())
+	header := replay.DefaultHeader("portant-hooks/" + buildVersion())
 	if err := replay.AddHeaders(header, opts.headers); err != nil {
 		return flagErrorf("-H: %v", err)
 	}
@@ -129,7 +129,7 @@ func checkRun(cmd *cobra.Command, f *Factory, opts checkOptions, started time.Ti
 	var dead *replay.UnreachableError
 	switch {
 	case errors.As(err, &dead):
-		return &ExitError{Code: exitFailed, err: fmt.Errorf("%v Check --to (config check.to); nothing more was sent", err)}
+		return &exitError{Code: exitFailed, err: fmt.Errorf("%v Check --to (config check.to); nothing more was sent", err)}
 	case err != nil:
 		return err // interrupted
 	}
@@ -147,7 +147,7 @@ func checkRun(cmd *cobra.Command, f *Factory, opts checkOptions, started time.Ti
 				plural(len(dirs), "failing case"), opts.saveFailures, dirs[0], sender.Target())
 		}
 		if err != nil {
-			return &ExitError{Code: exitUsage, reported: true,
+			return &exitError{Code: exitUsage, reported: true,
 				err: fmt.Errorf("--save-failures: %v (pass a directory you can write, or leave it out)", err)}
 		}
 	}

@@ -56,10 +56,10 @@ func scriptMain() int {
 	}
 	defer log.Close()
 	fmt.Fprintf(log, "$ portant-hooks %s\n", strings.Join(os.Args[1:], " "))
-	s := System()
+	s := systemStreams()
 	s.Out = io.MultiWriter(s.Out, log)
 	s.Err = io.MultiWriter(s.Err, log)
-	return Run(ctx, s, os.Args[1:])
+	return runArgs(ctx, s, os.Args[1:])
 }
 
 // setupOutputLog gives a script its log directory under root, and copies

@@ -13,19 +13,19 @@ const (
 	exitInterrupted = 130
 )
 
-// FlagError is a usage mistake: Main prints it with a usage hint.
-type FlagError struct{ err error }
+// flagError is a usage mistake: Main prints it with a usage hint.
+type flagError struct{ err error }
 
-func (e *FlagError) Error() string { return e.err.Error() }
-func (e *FlagError) Unwrap() error { return e.err }
+func (e *flagError) Error() string { return e.err.Error() }
+func (e *flagError) Unwrap() error { return e.err }
 
 func flagErrorf(format string, args ...any) error {
-	return &FlagError{fmt.Errorf(format, args...)}
+	return &flagError{fmt.Errorf(format, args...)}
 }
 
-// ExitError ends the run with Code. Its message, when it has one, is
+// exitError ends the run with Code. Its message, when it has one, is
 // printed; a nil err means the command already said everything.
-type ExitError struct {
+type exitError struct {
 	Code int
 	err  error
 	// reported: the command wrote its report before it failed, so no
@@ -33,26 +33,26 @@ type ExitError struct {
 	reported bool
 }
 
-func (e *ExitError) Error() string {
+func (e *exitError) Error() string {
 	if e.err == nil {
 		return fmt.Sprintf("exit status %d", e.Code)
 	}
 	return e.err.Error()
 }
-func (e *ExitError) Unwrap() error { return e.err }
+func (e *exitError) Unwrap() error { return e.err }
 
 // errCheckFailed is returned by a command that printed its own report of
 // what failed (validate, send): exit 1, nothing more to say.
-var errCheckFailed = &ExitError{Code: exitFailed}
+var errCheckFailed = &exitError{Code: exitFailed}
 
 // inputErrorf is for input the command cannot use: exit 2 with a message.
 func inputErrorf(format string, args ...any) error {
-	return &ExitError{Code: exitUsage, err: fmt.Errorf(format, args...)}
+	return &exitError{Code: exitUsage, err: fmt.Errorf(format, args...)}
 }
 
 // exitCode maps an error from a command to the process exit code.
 func exitCode(err error, interrupted bool) int {
-	var ee *ExitError
+	var ee *exitError
 	switch {
 	case err == nil:
 		return exitOK

@@ -23,8 +23,8 @@ type IOStreams struct {
 	colorOff bool // NO_COLOR, TERM=dumb or --no-color
 }
 
-// System returns the process's streams.
-func System() *IOStreams {
+// systemStreams returns the process's streams.
+func systemStreams() *IOStreams {
 	return &IOStreams{
 		In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
 		OutTTY:   isTerminal(os.Stdout),
@@ -67,9 +67,9 @@ func (s *IOStreams) ColorErr() bool { return s.ErrTTY && !s.colorOff }
 // DisableColor turns colour off for both streams (--no-color).
 func (s *IOStreams) DisableColor() { s.colorOff = true }
 
-// Renderer returns a lipgloss renderer for w with colour on or off, so
+// renderer returns a lipgloss renderer for w with colour on or off, so
 // styles never guess from the environment.
-func Renderer(w io.Writer, color bool) *lipgloss.Renderer {
+func renderer(w io.Writer, color bool) *lipgloss.Renderer {
 	r := lipgloss.NewRenderer(w)
 	if color {
 		r.SetColorProfile(termenv.ANSI256)

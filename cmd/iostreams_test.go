@@ -21,7 +21,7 @@ func TestColourEnvironment(t *testing.T) {
 			for k, v := range tc.env {
 				t.Setenv(k, v)
 			}
-			if got := System().colorOff; got != tc.off {
+			if got := systemStreams().colorOff; got != tc.off {
 				t.Fatalf("colour off = %v, want %v", got, tc.off)
 			}
 		})

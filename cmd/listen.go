@@ -181,7 +181,7 @@ func listenConfig(f *Factory, opts listenOptions) (capture.Config, error) {
 		ColorErr:       f.IO.ColorErr(),
 	}
 	if err := cfg.Check(); err != nil {
-		return capture.Config{}, &FlagError{err}
+		return capture.Config{}, &flagError{err}
 	}
 	if opts.readyFile != "" {
 		cfg.OnReady = func(url string) error { return writeReadyFile(opts.readyFile, url) }
@@ -206,7 +206,7 @@ func startInspector(cmd *cobra.Command, opts listenOptions, cfg *capture.Config)
 	var ae *inspector.AddrError
 	switch {
 	case errors.As(err, &ae):
-		return nil, &FlagError{err}
+		return nil, &flagError{err}
 	case err != nil:
 		return nil, inputErrorf("%v", err)
 	}
@@ -214,7 +214,7 @@ func startInspector(cmd *cobra.Command, opts listenOptions, cfg *capture.Config)
 		Dir:       opts.dir,
 		ForwardTo: opts.forwardTo,
 		Client:    httpx.NewClient(httpx.ClientOptions{Timeout: opts.forwardTimeout, NotTo: cfg.Own}),
-		Version:   Version(),
+		Version:   buildVersion(),
 	})
 	if err != nil {
 		ln.Close()

@@ -51,7 +51,7 @@ func TestInspectorReplayToItsOwnAddressIsRefused(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	exited := make(chan int, 1)
 	go func() {
-		exited <- Run(ctx, Test(nil, &out, &errOut), []string{"listen", "--port", "0", "--inspect", "127.0.0.1:0", "--format", "quiet",
+		exited <- runArgs(ctx, Test(nil, &out, &errOut), []string{"listen", "--port", "0", "--inspect", "127.0.0.1:0", "--format", "quiet",
 			"--dir", filepath.Join(dir, "events"), "--ready-file", filepath.Join(dir, "ready"), "--inspect-ready-file", filepath.Join(dir, "inspect")})
 	}()
 	defer func() {

@@ -129,7 +129,7 @@ func TestListenConfigRefusesFlagsThatCannotWork(t *testing.T) {
 		opts := base
 		change(&opts)
 		_, err := listenConfig(f, opts)
-		var fe *FlagError
+		var fe *flagError
 		if err == nil || !strings.Contains(err.Error(), "--") || !asFlagError(err, &fe) {
 			t.Errorf("%s: %v, want a usage error naming the flag", name, err)
 		}
@@ -144,8 +144,8 @@ func TestListenConfigRefusesFlagsThatCannotWork(t *testing.T) {
 	}
 }
 
-func asFlagError(err error, fe **FlagError) bool {
-	e, ok := err.(*FlagError)
+func asFlagError(err error, fe **flagError) bool {
+	e, ok := err.(*flagError)
 	*fe = e
 	return ok
 }

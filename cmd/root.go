@@ -27,11 +27,11 @@ type Factory struct {
 func Main() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return Run(ctx, System(), os.Args[1:])
+	return runArgs(ctx, systemStreams(), os.Args[1:])
 }
 
-// Run executes args against a fresh command tree and returns the exit code.
-func Run(ctx context.Context, io *IOStreams, args []string) int {
+// runArgs executes args against a fresh command tree and returns the exit code.
+func runArgs(ctx context.Context, io *IOStreams, args []string) int {
 	f := &Factory{IO: io, Viper: newViper()}
 	root := NewRootCmd(f)
 	root.SetArgs(args)
@@ -44,8 +44,8 @@ func Run(ctx context.Context, io *IOStreams, args []string) int {
 }
 
 func report(io *IOStreams, root *cobra.Command, args []string, err error, interrupted bool) {
-	var fe *FlagError
-	var ee *ExitError
+	var fe *flagError
+	var ee *exitError
 	switch {
 	case errors.As(err, &fe) || isCobraUsageError(err):
 		fmt.Fprintf(io.Err, "Error: %s\n", err)
@@ -94,7 +94,7 @@ func NewRootCmd(f *Factory) *cobra.Command {
 			if err := loadConfig(f.Viper, configFile); err != nil {
 				return err
 			}
-			warning := Renderer(nil, f.IO.ColorErr() && !noColor).NewStyle().Foreground(colorWarn).Render("warning:")
+			warning := renderer(nil, f.IO.ColorErr() && !noColor).NewStyle().Foreground(colorWarn).Render("warning:")
 			for _, w := range unknownKeys(cmd.Root(), f.Viper) {
 				fmt.Fprintln(f.IO.Err, warning, w)
 			}
@@ -110,7 +110,7 @@ func NewRootCmd(f *Factory) *cobra.Command {
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.Err)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &FlagError{flagValueError(err)} })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &flagError{flagValueError(err)} })
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.PersistentFlags().StringVar(&configFile, "config", "", "config file (default ./portant-hooks.yaml, then the user config dir)")
 	_ = root.MarkPersistentFlagFilename("config", "yaml", "yml", "json", "toml")
@@ -176,7 +176,7 @@ func strictHelp(root *cobra.Command) {
 func argsUsage(check cobra.PositionalArgs) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if err := check(cmd, args); err != nil {
-			return &FlagError{err}
+			return &flagError{err}
 		}
 		return nil
 	}

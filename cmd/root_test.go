@@ -15,7 +15,7 @@ import (
 func run(t *testing.T, ctx context.Context, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code = Run(ctx, Test(strings.NewReader(stdin), &out, &errOut), args)
+	code = runArgs(ctx, Test(strings.NewReader(stdin), &out, &errOut), args)
 	return code, out.String(), errOut.String()
 }
 
@@ -124,7 +124,7 @@ func TestColourOnlyOnATerminal(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
 			io := &IOStreams{In: strings.NewReader(""), Out: &out, Err: &errOut, OutTTY: tc.tty, ErrTTY: tc.tty, colorOff: tc.off}
-			Run(context.Background(), io, append([]string{"validate", bad}, tc.args...))
+			runArgs(context.Background(), io, append([]string{"validate", bad}, tc.args...))
 			if got := strings.Contains(out.String(), "\x1b["); got != tc.color {
 				t.Fatalf("colour %v, want %v: %q", got, tc.color, out.String())
 			}

@@ -43,7 +43,7 @@ input is never overwritten unless you pass --in-place.`,
 			var usage *fixtures.ScrubUsageError
 			switch err := fixtures.ScrubFiles(args, opts); {
 			case errors.As(err, &usage):
-				return &FlagError{err}
+				return &flagError{err}
 			case err != nil:
 				return inputErrorf("%v", err)
 			}

@@ -134,7 +134,7 @@ func sendRun(ctx context.Context, f *Factory, opts sendOptions, args []string) e
 	if err != nil {
 		return flagErrorf("--rate: %v", err)
 	}
-	defaults := replay.DefaultHeader("portant-hooks/" + Version())
+	defaults := replay.DefaultHeader("portant-hooks/" + buildVersion())
 	header := defaults.Clone()
 	if err := replay.AddHeaders(header, opts.headers); err != nil {
 		return flagErrorf("-H: %v", err)
@@ -277,7 +277,7 @@ func sendRun(ctx context.Context, f *Factory, opts sendOptions, args []string) e
 	var dead *replay.UnreachableError
 	switch {
 	case errors.As(err, &dead):
-		return &ExitError{Code: exitFailed, err: fmt.Errorf("%v Check --to (config send.to); nothing more was sent", dead)}
+		return &exitError{Code: exitFailed, err: fmt.Errorf("%v Check --to (config send.to); nothing more was sent", dead)}
 	case errors.Is(err, replay.ErrFailed):
 		return errCheckFailed
 	}
@@ -312,7 +312,7 @@ type warner struct {
 }
 
 func newWarner(f *Factory) *warner {
-	r := Renderer(nil, f.IO.ColorErr())
+	r := renderer(nil, f.IO.ColorErr())
 	return &warner{f: f, prefix: r.NewStyle().Foreground(colorWarn).Render("warning:") + " "}
 }
 
@@ -346,7 +346,7 @@ func resultStyles(color bool) replay.Styles {
 	if !color {
 		return replay.Styles{}
 	}
-	r := Renderer(nil, true)
+	r := renderer(nil, true)
 	return replay.Styles{
 		Good:  r.NewStyle().Foreground(colorGood).Bold(true).Render,
 		Warn:  r.NewStyle().Foreground(colorWarn).Bold(true).Render,

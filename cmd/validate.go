@@ -120,7 +120,7 @@ func validateRun(ctx context.Context, f *Factory, opts validateOptions, args []s
 	}
 	switch {
 	case sum.Unreadable > 0:
-		return &ExitError{Code: exitUsage}
+		return &exitError{Code: exitUsage}
 	case sum.Invalid > 0:
 		return errCheckFailed
 	}
@@ -152,8 +152,8 @@ func writeReport(f *Factory, format string, s fixtures.Suite) error {
 // cannot reach), so CI shows the reason rather than an empty or missing
 // report. The error still goes to stderr and sets the exit status.
 func reportUsageError(f *Factory, format, suite string, started time.Time, err error) error {
-	var fe *FlagError
-	var ee *ExitError
+	var fe *flagError
+	var ee *exitError
 	if format == "text" || !slices.Contains(fixtures.ReportFormats, format) ||
 		!(errors.As(err, &fe) || errors.As(err, &ee) && ee.err != nil && !ee.reported) {
 		return err
@@ -178,7 +178,7 @@ func textStyles(color bool) fixtures.Styles {
 	if !color {
 		return fixtures.Styles{}
 	}
-	r := Renderer(nil, true)
+	r := renderer(nil, true)
 	return fixtures.Styles{
 		File:     r.NewStyle().Bold(true).Render,
 		Position: r.NewStyle().Faint(true).Render,
@@ -188,7 +188,7 @@ func textStyles(color bool) fixtures.Styles {
 }
 
 func summaryLine(s fixtures.Summary, color bool) string {
-	r := Renderer(nil, color)
+	r := renderer(nil, color)
 	good, bad := r.NewStyle().Foreground(colorGood).Bold(true), r.NewStyle().Foreground(colorBad).Bold(true)
 	files := plural(s.Files, "file")
 	switch {

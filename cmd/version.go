@@ -15,8 +15,8 @@ var (
 	date    = ""
 )
 
-// Version is the release version, or what the Go build recorded.
-func Version() string {
+// buildVersion is the release version, or what the Go build recorded.
+func buildVersion() string {
 	if version != "" {
 		return version
 	}
@@ -42,7 +42,7 @@ func buildCommit() (rev, when string) {
 }
 
 func versionString() string {
-	s := "portant-hooks " + Version()
+	s := "portant-hooks " + buildVersion()
 	rev, when := buildCommit()
 	if rev != "" {
 		if len(rev) > 12 {
