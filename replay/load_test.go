@@ -260,7 +260,9 @@ func FuzzLoad(f *testing.F) {
 			if !errors.As(err, &se) {
 				t.Fatalf("not a SourceError: %v", err)
 			}
-			lines := bytes.Count(doc, []byte{'\n'}) + 1
+			// CRLF, LF and a bare CR each end a line, as validate counts.
+			breaks := bytes.ReplaceAll(doc, []byte("\r\n"), []byte("\n"))
+			lines := bytes.Count(breaks, []byte{'\n'}) + bytes.Count(breaks, []byte{'\r'}) + 1
 			if se.Line < 1 || se.Line > lines || se.Column < 1 {
 				t.Fatalf("position %d:%d outside a %d-line input: %v", se.Line, se.Column, lines, err)
 			}
