@@ -561,13 +561,14 @@ func (st *styles) rejection(rej *rejection, loc *time.Location) string {
 // terminal escaped as JSON escapes it (display.JSON: C1 controls and bidi
 // overrides too, which encoding/json passes as they are).
 func jsonLine(rec *journal.Record, body []byte, isJSON, decoded bool) []byte {
-	line, err := json.Marshal(rec)
-	if err != nil || len(line) < 2 {
+	var buf bytes.Buffer
+	buf.Grow(len(body) + 1024)
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // a query's & and the body's < > as they came
+	if err := enc.Encode(rec); err != nil {
 		return nil
 	}
-	var buf bytes.Buffer
-	buf.Grow(len(line) + len(body) + 16)
-	buf.Write(line[:len(line)-1])
+	buf.Truncate(buf.Len() - len("}\n"))
 	if decoded {
 		buf.WriteString(`,"bodyDecoded":true`)
 	}
@@ -575,8 +576,8 @@ func jsonLine(rec *journal.Record, body []byte, isJSON, decoded bool) []byte {
 	mark := buf.Len()
 	if !isJSON || json.Compact(&buf, body) != nil {
 		buf.Truncate(mark)
-		s, _ := json.Marshal(string(body))
-		buf.Write(s)
+		_ = enc.Encode(string(body)) // a string cannot fail to encode
+		buf.Truncate(buf.Len() - 1)
 	}
 	buf.WriteString("}\n")
 	return display.JSON(buf.Bytes())

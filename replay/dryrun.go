@@ -25,6 +25,8 @@ const URLVariable = "{{url}}"
 // It returns the number of requests written.
 func DryRun(w io.Writer, events iter.Seq[Event], target string, header http.Header, asJSON bool) (int, error) {
 	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw) // one line a request, ended by "\n"
+	enc.SetEscapeHTML(false)   // the body's &, < and > as sent, not as \u0026
 	n := 0
 	for ev := range events {
 		n++
@@ -33,24 +35,21 @@ func DryRun(w io.Writer, events iter.Seq[Event], target string, header http.Head
 			h = ev.Header
 		}
 		if asJSON {
-			body := json.RawMessage(ev.Body)
+			var body any = json.RawMessage(ev.Body)
 			if !json.Valid(ev.Body) {
-				q, _ := json.Marshal(string(ev.Body))
-				body = q
+				body = string(ev.Body)
 			}
-			line, err := json.Marshal(struct {
-				Seq     int             `json:"seq"`
-				Source  string          `json:"source"`
-				Method  string          `json:"method"`
-				URL     string          `json:"url,omitempty"`
-				Headers http.Header     `json:"headers"`
-				Body    json.RawMessage `json:"body"`
+			err := enc.Encode(struct {
+				Seq     int         `json:"seq"`
+				Source  string      `json:"source"`
+				Method  string      `json:"method"`
+				URL     string      `json:"url,omitempty"`
+				Headers http.Header `json:"headers"`
+				Body    any         `json:"body"`
 			}{n, ev.Source, http.MethodPost, target, h, body})
 			if err != nil {
 				return n, err
 			}
-			bw.Write(line)
-			bw.WriteByte('\n')
 			continue
 		}
 		bw.WriteString("### " + strconv.Itoa(n) + " " + ev.Source)

@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -27,9 +28,20 @@ func ParseSet(s string) (Set, error) {
 	}
 	raw := []byte(value)
 	if !json.Valid(raw) {
-		raw, _ = json.Marshal(value) // a string cannot fail to marshal
+		raw = quote(value)
 	}
 	return Set{Path: path, Value: raw}, nil
+}
+
+// quote is s as a JSON string, with &, < and > as they are (json.Marshal
+// would send them as \u0026, \u003c and \u003e: the same string to a
+// parser, but not the bytes the user typed, nor what Portant sends).
+func quote(s string) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string cannot fail to encode
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }
 
 // checkPath accepts the paths sjson can set: dot-separated keys or array

@@ -21,6 +21,7 @@ func TestParseSet(t *testing.T) {
 		{in: "a=x=y", path: "a", value: `"x=y"`},
 		{in: "a=0123", path: "a", value: `"0123"`}, // not JSON: a leading zero
 		{in: `a=he said "hi"`, path: "a", value: `"he said \"hi\""`},
+		{in: `a=Q&A <draft>`, path: "a", value: `"Q&A <draft>"`}, // as typed, not \u0026
 		{in: `data.a\.b=1`, path: `data.a\.b`, value: `1`},
 		{in: "data.documents.-1={}", path: "data.documents.-1", value: `{}`},
 		{in: "eventType", err: "expected PATH=VALUE"},
