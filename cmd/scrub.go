@@ -28,7 +28,8 @@ of the old one, and beside them an events.ndjson journal for them, from the
 inputs' journal: the captured headers with their secrets redacted and ids
 rewritten as in the bodies, without the client's address or the handler's
 answer, so that "send DIR --with-headers" replays them as they came. The
-input is never overwritten unless you pass --in-place.`,
+input is never overwritten unless you pass --in-place, which rewrites the
+inputs' lines in their journal the same way.`,
 		Example: `  portant-hooks scrub portant-events/20260101T100000.000000Z-000001-EMAILS_CREATED-eac17961e3ed.json
   portant-hooks scrub portant-events/ --out testdata/events/
   portant-hooks scrub captured.json --seed 7 > fixtures/signed.json
@@ -53,7 +54,7 @@ input is never overwritten unless you pass --in-place.`,
 	fl := cmd.Flags()
 	fl.StringVarP(&opts.Out, "out", "o", "", "write the scrubbed files into this directory, named after their new eventIds, with a journal of their headers")
 	fl.Uint64Var(&opts.Seed, "seed", 0, "random seed, for the same replacements every time (default: random)")
-	fl.BoolVar(&opts.InPlace, "in-place", false, "overwrite each input with its scrubbed version")
+	fl.BoolVar(&opts.InPlace, "in-place", false, "overwrite each input with its scrubbed version, and its line in the journal beside it")
 	_ = cmd.MarkFlagDirname("out")
 	return cmd
 }

@@ -20,11 +20,12 @@ import (
 )
 
 // WriteScrubbed writes the journal of dir, into which scrub --out wrote
-// files, from the journals beside their inputs: for each file a record
-// that describes the scrubbed body (its name, size, sha256, eventId,
-// validity and problems), with the captured headers, query and path kept
-// but their secrets redacted, whatever the listener was told, and the old
-// eventId in them rewritten to the new one as in the body. What was learnt
+// files (or in which scrub --in-place rewrote them), from the journals
+// beside their inputs: for each file a record that describes the scrubbed
+// body (its name, size, sha256, eventId, validity and problems), with the
+// captured headers, query and path kept but their secrets redacted,
+// whatever the listener was told, and the old eventId in them rewritten to
+// the new one as in the body. What was learnt
 // about the sender and the handler (the client address, the handler's
 // answer) is left out: a fixture is committed, and replayed to a new
 // handler. It is what fixtures.ScrubOptions.Journal calls for.
