@@ -31,9 +31,10 @@ import (
 // handler. It is what fixtures.ScrubOptions.Journal calls for.
 //
 // A line dir's journal has for another file is kept, one for a file just
-// written is replaced. Files whose input has no record are left out; when
-// none has one, nothing is written and it reports false.
-func WriteScrubbed(dir string, files []fixtures.ScrubbedFile) (bool, error) {
+// written is replaced. Files whose input has no record are left out. It
+// returns the journal's path; when no input has a record, nothing is
+// written and the path is "".
+func WriteScrubbed(dir string, files []fixtures.ScrubbedFile) (string, error) {
 	sources := map[string]map[string]Record{} // input dir -> records by file
 	var recs []Record
 	for _, f := range files {
@@ -42,7 +43,7 @@ func WriteScrubbed(dir string, files []fixtures.ScrubbedFile) (bool, error) {
 		if !ok {
 			var err error
 			if byFile, err = recordsByFile(from); err != nil {
-				return false, err
+				return "", err
 			}
 			sources[from] = byFile
 		}
@@ -53,21 +54,21 @@ func WriteScrubbed(dir string, files []fixtures.ScrubbedFile) (bool, error) {
 		recs = append(recs, scrubbed(rec, f))
 	}
 	if len(recs) == 0 {
-		return false, nil
+		return "", nil
 	}
 	// A listener saving into dir appends to the journal this replaces: it
 	// would go on writing into the file replaced, and its lines be lost.
 	lock, err := lockDir(dir)
 	if le := (*LockedError)(nil); errors.As(err, &le) {
-		return false, fmt.Errorf("%s is saving events in %s, and its journal cannot be rewritten under it: stop it, or scrub into another --out", le.holder(), dir)
+		return "", fmt.Errorf("%s is saving events in %s, and its journal cannot be rewritten under it: stop it, or scrub into another --out", le.holder(), dir)
 	}
 	if err != nil {
-		return false, err
+		return "", err
 	}
 	defer lock.release()
 	kept, err := recordsByFile(dir)
 	if err != nil {
-		return false, err
+		return "", err
 	}
 	var buf bytes.Buffer
 	written := map[string]bool{}
@@ -77,16 +78,19 @@ func WriteScrubbed(dir string, files []fixtures.ScrubbedFile) (bool, error) {
 	for _, r := range ordered(kept) {
 		if !written[r.File] {
 			if err := appendLine(&buf, &r); err != nil {
-				return false, err
+				return "", err
 			}
 		}
 	}
 	for _, r := range recs {
 		if err := appendLine(&buf, &r); err != nil {
-			return false, err
+			return "", err
 		}
 	}
-	return true, atomicfile.WriteFile(Path(dir), buf.Bytes(), 0o644)
+	if err := atomicfile.WriteFile(Path(dir), buf.Bytes(), 0o644); err != nil {
+		return "", err
+	}
+	return Path(dir), nil
 }
 
 // scrubbed is rec as it describes f's scrubbed body.

@@ -34,9 +34,9 @@ func TestWriteScrubbed(t *testing.T) {
 		{From: filepath.Join(in, "a.json"), To: filepath.Join(out, "a-"+newID[:12]+".json"), Body: body, OldID: oldID, NewID: newID, Report: report},
 		{From: filepath.Join(in, "none.json"), To: filepath.Join(out, "none.json"), Body: []byte("{}")}, // no record: left out
 	}
-	ok, err := WriteScrubbed(out, files)
-	if err != nil || !ok {
-		t.Fatalf("WriteScrubbed = %v, %v", ok, err)
+	path, err := WriteScrubbed(out, files)
+	if err != nil || path != Path(out) {
+		t.Fatalf("WriteScrubbed = %q, %v", path, err)
 	}
 	got := readFile(t, Path(out))
 	var recs []Record
@@ -66,8 +66,8 @@ func TestWriteScrubbed(t *testing.T) {
 
 	// Inputs without a journal: nothing written.
 	bare := filepath.Join(root, "bare")
-	if ok, err := WriteScrubbed(bare, []fixtures.ScrubbedFile{{From: filepath.Join(root, "x.json"), To: filepath.Join(bare, "x.json")}}); ok || err != nil {
-		t.Errorf("no journal to scrub: %v, %v", ok, err)
+	if path, err := WriteScrubbed(bare, []fixtures.ScrubbedFile{{From: filepath.Join(root, "x.json"), To: filepath.Join(bare, "x.json")}}); path != "" || err != nil {
+		t.Errorf("no journal to scrub: %q, %v", path, err)
 	}
 	if _, err := os.Stat(Path(bare)); err == nil {
 		t.Error("a journal was written with no line in it")
@@ -92,16 +92,16 @@ func TestWriteScrubbedLeavesALiveCaptureAlone(t *testing.T) {
 	}
 	before := readFile(t, Path(out))
 	files := []fixtures.ScrubbedFile{{From: filepath.Join(in, "a.json"), To: filepath.Join(out, "a.json"), Body: []byte("{}")}}
-	ok, err := WriteScrubbed(out, files)
-	if ok || err == nil || !strings.Contains(err.Error(), "is saving events in "+out+", and its journal cannot be rewritten under it") {
-		t.Fatalf("WriteScrubbed = %v, %v: want it refused", ok, err)
+	path, err := WriteScrubbed(out, files)
+	if path != "" || err == nil || !strings.Contains(err.Error(), "is saving events in "+out+", and its journal cannot be rewritten under it") {
+		t.Fatalf("WriteScrubbed = %q, %v: want it refused", path, err)
 	}
 	if got := readFile(t, Path(out)); got != before {
 		t.Errorf("the live journal changed:\n%s", got)
 	}
 	w.Close()
-	if ok, err := WriteScrubbed(out, files); !ok || err != nil {
-		t.Errorf("after the listener stopped: %v, %v", ok, err)
+	if path, err := WriteScrubbed(out, files); path == "" || err != nil {
+		t.Errorf("after the listener stopped: %q, %v", path, err)
 	}
 	if _, err := os.Stat(filepath.Join(out, lockName)); err == nil {
 		t.Error("WriteScrubbed left its lock file behind")
