@@ -153,11 +153,42 @@ func walk(fsys fs.FS, root string, want func(rel string, isDir bool) (descend, t
 		case d.IsDir() && !descend:
 			return fs.SkipDir
 		case !d.IsDir() && take:
-			found = append(found, Input{Name: p, Path: p, Found: true})
+			in := Input{Name: p, Path: p, Found: true}
+			if what := special(fsys, rel, d); what != "" {
+				in.Err = fmt.Errorf("cannot read: it is %s, not a file (in a directory or a glob, only files are read)", what)
+			}
+			found = append(found, in)
 		}
 		return nil
 	})
 	return found
+}
+
+// special says what a directory entry is when it is neither a regular
+// file nor a link to one ("a named pipe"), and "" when it is one. Reading
+// a named pipe that nobody writes to would wait forever.
+func special(fsys fs.FS, rel string, d fs.DirEntry) string {
+	mode := d.Type()
+	if mode&fs.ModeSymlink != 0 {
+		info, err := fs.Stat(fsys, rel)
+		if err != nil {
+			return "" // a dangling link: Read says so
+		}
+		mode = info.Mode().Type()
+	}
+	switch {
+	case mode.IsRegular():
+		return ""
+	case mode&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case mode&fs.ModeSocket != 0:
+		return "a socket"
+	case mode&fs.ModeDevice != 0:
+		return "a device"
+	case mode.IsDir():
+		return "a directory"
+	}
+	return "not a regular file"
 }
 
 func skip(d fs.DirEntry) error {

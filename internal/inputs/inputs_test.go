@@ -139,6 +139,7 @@ func (l lockedFS) ReadDir(name string) ([]fs.DirEntry, error) {
 func TestWalkListsWhatItCannotRead(t *testing.T) {
 	fsys := lockedFS{fstest.MapFS{
 		"a.json": {}, "b/locked/x.json": {}, "b/z.json": {}, "c.json": {}, "c.txt": {},
+		"p.json": {Mode: fs.ModeNamedPipe}, "s.json": {Mode: fs.ModeSocket},
 	}, "b/locked"}
 	got := walk(fsys, "fixtures", func(rel string, isDir bool) (bool, bool) {
 		return true, isDir || strings.HasSuffix(rel, ".json")
@@ -152,6 +153,8 @@ func TestWalkListsWhatItCannotRead(t *testing.T) {
 		"fixtures/b/locked cannot read directory: permission denied",
 		"fixtures/b/z.json <nil>",
 		"fixtures/c.json <nil>",
+		"fixtures/p.json cannot read: it is a named pipe, not a file (in a directory or a glob, only files are read)",
+		"fixtures/s.json cannot read: it is a socket, not a file (in a directory or a glob, only files are read)",
 	}
 	if !reflect.DeepEqual(lines, want) {
 		t.Fatalf("got\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
