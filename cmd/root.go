@@ -25,9 +25,19 @@ type Factory struct {
 
 // Main runs the command line and returns the process exit code.
 func Main() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	defer stop()
 	return runArgs(ctx, systemStreams(), os.Args[1:])
+}
+
+// signalContext is cancelled by the first Ctrl-C or SIGTERM, which asks the
+// command to stop cleanly (listen prints its summary). The signals then go
+// back to the system, so a second one ends the process even when the
+// command cannot stop: stuck reading a named pipe, or a hung network disk.
+func signalContext() (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	context.AfterFunc(ctx, stop)
+	return ctx, stop
 }
 
 // runArgs executes args against a fresh command tree and returns the exit code.
