@@ -1,6 +1,8 @@
 package cmd
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -19,8 +21,17 @@ func newCompletionCmd(f *Factory) *cobra.Command {
   zsh:         portant-hooks completion zsh > "${fpath[1]}/_portant-hooks"
   fish:        portant-hooks completion fish > ~/.config/fish/completions/portant-hooks.fish
   powershell:  portant-hooks completion powershell | Out-String | Invoke-Expression`,
-		ValidArgs:             []string{"bash", "zsh", "fish", "powershell"},
-		Args:                  argsUsage(cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs)),
+		ValidArgs: []string{"bash", "zsh", "fish", "powershell"},
+		Args: argsUsage(func(cmd *cobra.Command, args []string) error {
+			shells := strings.Join(cmd.ValidArgs, ", ")
+			switch {
+			case len(args) != 1:
+				return fmt.Errorf("name one shell: %s", shells)
+			case !slices.Contains(cmd.ValidArgs, args[0]):
+				return fmt.Errorf("%q is not a shell portant-hooks has completions for: use %s", args[0], shells)
+			}
+			return nil
+		}),
 		DisableFlagsInUseLine: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			root, out := cmd.Root(), f.IO.Out
