@@ -58,7 +58,12 @@ or the environment (PORTANT_HOOKS_CHECK_TO).`,
   portant-hooks check --to $URL --seed 42 --save-failures regressions/
   portant-hooks check --to $URL --format junit > check.xml
   portant-hooks check --to $URL -H 'Authorization: Bearer dev-token'`,
-		Args: argsUsage(cobra.NoArgs),
+		Args: argsUsage(func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 { // check URL, as send's --to is often typed
+				return fmt.Errorf("%s takes no arguments (got %q): name the handler with --to %s", cmd.CommandPath(), args[0], args[0])
+			}
+			return noArgs(cmd, args)
+		}),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !cmd.Flags().Changed("seed") {
 				opts.seed = rand.Uint64()

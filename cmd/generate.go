@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -35,7 +36,12 @@ scripts and lengths. Keys follow the vendor's documented examples unless
   portant-hooks generate emails-created --casing snake --compact | jq .
   portant-hooks generate --workflow docs,email,signature --items 3 --out run/`,
 		ValidArgsFunction: completeTypes(true, false),
-		Args:              argsUsage(cobra.MaximumNArgs(1)),
+		Args: argsUsage(func(_ *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return fmt.Errorf("name one type (or all), got %s", quoted(args))
+			}
+			return nil
+		}),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
 			if opts.Casing, err = fixtures.ParseCasing(casing); err != nil {

@@ -72,7 +72,7 @@ Ctrl-C stops it: requests in flight finish, and a summary is printed.`,
   portant-hooks listen --forward-to http://localhost:3000/webhooks/portant
   portant-hooks listen --status 503 --delay 2s           # see how the sender retries
   portant-hooks listen --format json | jq .eventType`,
-		Args: argsUsage(cobra.NoArgs),
+		Args: argsUsage(noArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return listenRun(cmd, f, opts)
 		},

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -182,7 +183,7 @@ func strictHelp(root *cobra.Command) {
 	}
 }
 
-// argsUsage makes cobra's argument checks usage errors.
+// argsUsage makes argument checks usage errors.
 func argsUsage(check cobra.PositionalArgs) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if err := check(cmd, args); err != nil {
@@ -190,4 +191,33 @@ func argsUsage(check cobra.PositionalArgs) cobra.PositionalArgs {
 		}
 		return nil
 	}
+}
+
+// noArgs is the argument check of a command that takes none: it names
+// what it was given (cobra says "unknown command").
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("%s takes no arguments (got %s): give its options as flags", cmd.CommandPath(), quoted(args))
+	}
+	return nil
+}
+
+// inputArgs is the argument check of a command that reads the files it is
+// given, for what to do with them: "validate".
+func inputArgs(what string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return fmt.Errorf("name the files, directories or globs to %s (or - for standard input)", what)
+		}
+		return nil
+	}
+}
+
+// quoted is args for a message: "a" "b".
+func quoted(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = strconv.Quote(a)
+	}
+	return strings.Join(q, " ")
 }

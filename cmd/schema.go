@@ -19,7 +19,7 @@ refuses unknown properties, asserts formats (email, uri) and checks the
 patterns of ids and statuses.`,
 		Example: `  portant-hooks schema > portant-event.schema.json
   portant-hooks schema --strict | jq .title`,
-		Args: argsUsage(cobra.NoArgs),
+		Args: argsUsage(noArgs),
 		RunE: func(*cobra.Command, []string) error {
 			_, err := f.IO.Out.Write(fixtures.Schema(strict))
 			return err

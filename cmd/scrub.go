@@ -34,7 +34,7 @@ inputs' lines in their journal the same way.`,
   portant-hooks scrub portant-events/ --out testdata/events/
   portant-hooks scrub captured.json --seed 7 > fixtures/signed.json
   portant-hooks scrub fixtures/real/*.json --in-place`,
-		Args: argsUsage(cobra.MinimumNArgs(1)),
+		Args: argsUsage(inputArgs("scrub")),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("seed") {
 				opts.Seed = rand.Uint64()

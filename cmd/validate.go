@@ -52,7 +52,7 @@ Exit status: 0 all valid, 1 any invalid, 2 usage error or unreadable input.`,
   portant-hooks validate --format junit fixtures/ > report.xml
   curl -s https://example.com/hook.json | portant-hooks validate -
   portant-hooks validate --schema our-rules.json fixtures/`,
-		Args: argsUsage(cobra.MinimumNArgs(1)),
+		Args: argsUsage(inputArgs("validate")),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			started := time.Now()
 			err := validateRun(cmd.Context(), f, opts, args, started)

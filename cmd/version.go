@@ -61,7 +61,7 @@ func newVersionCmd(f *Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the version, commit and build date",
-		Args:  argsUsage(cobra.NoArgs),
+		Args:  argsUsage(noArgs),
 		RunE: func(*cobra.Command, []string) error {
 			_, err := fmt.Fprintln(f.IO.Out, versionString())
 			return err
