@@ -21,6 +21,11 @@ import (
 // checked.
 const maxChecked = 256 << 10
 
+// maxPeekedID is the longest eventId taken from a body not checked: a
+// longer one (Portant's have 48 characters) is a hostile body's, and would
+// make a journal line longer than its readers take.
+const maxPeekedID = 1 << 10
+
 // examined is what the listener makes of a body before it saves it.
 type examined struct {
 	report fixtures.Report
@@ -58,6 +63,13 @@ func (s *server) examine(ctx context.Context, body []byte, h http.Header) examin
 	if len(ex.shown) > maxChecked {
 		ex.report = notChecked(fmt.Sprintf("not checked: %s is more than the %s that listen validates as it captures; the file is saved whole: run portant-hooks validate on it", formatSize(int64(len(ex.shown))), formatSize(maxChecked)))
 		ex.report.Problems = append(pre, ex.report.Problems...)
+		// Named all the same: Peek reads the id and type without building
+		// the document, so a real event this large is not saved as UNKNOWN.
+		m := fixtures.Peek(ex.shown)
+		ex.report.EventType, ex.isJSON = m.Type, m.JSON
+		if len(m.ID) <= maxPeekedID {
+			ex.report.EventID = m.ID
+		}
 		return ex
 	}
 	select {

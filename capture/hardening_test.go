@@ -364,7 +364,7 @@ func TestAttackHugeBodiesAreNotValidatedWhole(t *testing.T) {
 	if d := time.Duration(slowest.Load()); d > 3*time.Second {
 		t.Errorf("slowest answer took %s", d)
 	}
-	if limit := uint64(n * 4 * len(body)); alloc > limit { // reading, sending and hashing them; no validation
+	if limit := uint64(n * 4 * len(body)); alloc > limit { // reading, sending, hashing and peeking at them; no validation
 		t.Errorf("allocated %d MiB for %d bodies of %d MiB", alloc>>20, n, len(body)>>20)
 	}
 	run.stop(t)
@@ -379,6 +379,36 @@ func TestAttackHugeBodiesAreNotValidatedWhole(t *testing.T) {
 	small.stop(t)
 	if recs := readJournal(t, small.dir); len(recs) != 1 || strings.Contains(fmt.Sprint(recs[0].Problems), "not checked") {
 		t.Errorf("a body under the limit was not validated: %+v", recs)
+	}
+}
+
+// A real event over maxChecked is not validated, but still named by its
+// type and id (the file, the journal, the inspector's list), not UNKNOWN.
+func TestAHugeEventIsNamedThoughNotChecked(t *testing.T) {
+	const id = "325d36e717d9ec0943a55857ae2d4988ce33fe4165330e4f"
+	name := strings.Repeat("Quarterly report ", maxChecked/16)
+	body := []byte(`{"data":{"documents":[{"id":"1x","url":"https://docs.google.com/document/d/1x/edit","name":"` + name +
+		`","mimetype":"application/pdf"}]},"event_id":"` + id + `","event_type":"DOCUMENTS_CREATED"}`)
+	hostile := []byte(`{"eventId":"` + strings.Repeat("a", maxChecked) + `","eventType":"EMAILS_CREATED","data":{}}`)
+	run := startListen(t, Config{Format: FormatQuiet})
+	for _, b := range [][]byte{body, hostile} {
+		if a := send(t, http.MethodPost, run.url, b, nil); a.status != http.StatusOK {
+			t.Fatalf("answered %d", a.status)
+		}
+	}
+	run.stop(t)
+	recs := readJournal(t, run.dir)
+	if len(recs) != 2 {
+		t.Fatalf("journal: %+v", recs)
+	}
+	big, bad := recs[0], recs[1]
+	switch {
+	case big.Type != fixtures.DocumentsCreated || big.EventID != id || !strings.Contains(big.File, "-DOCUMENTS_CREATED-325d36e717d9"):
+		t.Errorf("journalled as %s %q in %s, want DOCUMENTS_CREATED %s", big.Type, big.EventID, big.File, id)
+	case big.Valid || len(big.Problems) != 1 || !strings.Contains(big.Problems[0].Message, "not checked"):
+		t.Errorf("problems %+v, want one saying it was not checked", big.Problems)
+	case bad.Type != fixtures.EmailsCreated || bad.EventID != "":
+		t.Errorf("a %d-character id journalled as %q (%s)", maxChecked, bad.EventID[:min(len(bad.EventID), 20)], bad.Type)
 	}
 }
 
