@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/portant-hooks/portant-hooks/internal/display"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
@@ -54,12 +55,16 @@ func runArgs(ctx context.Context, io *IOStreams, args []string) int {
 	return exitCode(err, interrupted)
 }
 
+// report prints the error a command ended with. Its text may quote a file
+// name, a flag's value or a payload's bytes: whatever could drive the
+// terminal is escaped (its lines are kept).
 func report(io *IOStreams, root *cobra.Command, args []string, err error, interrupted bool) {
 	var fe *flagError
 	var ee *exitError
+	msg := display.Text(err.Error())
 	switch {
 	case errors.As(err, &fe) || isCobraUsageError(err):
-		fmt.Fprintf(io.Err, "Error: %s\n", err)
+		fmt.Fprintf(io.Err, "Error: %s\n", msg)
 		cmd, _, findErr := root.Find(args)
 		if findErr != nil || cmd == nil {
 			cmd = root
@@ -70,7 +75,7 @@ func report(io *IOStreams, root *cobra.Command, args []string, err error, interr
 	case interrupted && errors.Is(err, context.Canceled):
 		fmt.Fprintln(io.Err, "Interrupted.")
 	default:
-		fmt.Fprintf(io.Err, "Error: %s\n", err)
+		fmt.Fprintf(io.Err, "Error: %s\n", msg)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/portant-hooks/portant-hooks/fixtures"
+	"github.com/portant-hooks/portant-hooks/internal/display"
 	"github.com/portant-hooks/portant-hooks/internal/httpx"
 	"github.com/portant-hooks/portant-hooks/internal/inputs"
 	"github.com/portant-hooks/portant-hooks/replay"
@@ -297,7 +298,7 @@ func sourceErrors(f *Factory, err error) error {
 		return inputErrorf("%v; nothing was sent", errs[0])
 	}
 	for _, e := range errs {
-		fmt.Fprintln(f.IO.Err, e)
+		fmt.Fprintln(f.IO.Err, display.Text(e.Error()))
 	}
 	return inputErrorf("%d sources cannot be sent (above); nothing was sent", len(errs))
 }
@@ -316,7 +317,9 @@ func newWarner(f *Factory) *warner {
 	return &warner{f: f, prefix: r.NewStyle().Foreground(colorWarn).Render("warning:") + " "}
 }
 
-func (w *warner) warn(msg string) { fmt.Fprintln(w.f.IO.Err, w.prefix+msg) }
+// warn prints msg, which may name a source (a file name is anybody's
+// bytes), with whatever could drive the terminal escaped.
+func (w *warner) warn(msg string) { fmt.Fprintln(w.f.IO.Err, w.prefix+display.Line(msg)) }
 
 func (w *warner) invalid(source string, problems []fixtures.Problem) {
 	if len(problems) == 0 {

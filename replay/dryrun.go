@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+
+	"github.com/portant-hooks/portant-hooks/internal/display"
 )
 
 // URLVariable stands for the target in a dry run given none: a variable
@@ -52,12 +54,14 @@ func DryRun(w io.Writer, events iter.Seq[Event], target string, header http.Head
 			}
 			continue
 		}
-		bw.WriteString("### " + strconv.Itoa(n) + " " + ev.Source)
+		// The source's name and the payload's id and type are anybody's
+		// bytes: escaped, they cannot drive a terminal or end the line.
+		bw.WriteString("### " + strconv.Itoa(n) + " " + display.Line(ev.Source))
 		if ev.Type != "" {
-			bw.WriteString(" " + string(ev.Type))
+			bw.WriteString(" " + display.Line(string(ev.Type)))
 		}
 		if ev.ID != "" {
-			bw.WriteString(" " + ev.ID)
+			bw.WriteString(" " + display.Line(ev.ID))
 		}
 		bw.WriteString("\nPOST " + cmp.Or(target, URLVariable) + "\n")
 		for _, name := range slices.Sorted(maps.Keys(h)) {
