@@ -526,6 +526,15 @@ func (s *Stats) failuresLine() string {
 			passed = "first " + passed
 		}
 		return line + fmt.Sprintf("; none of the %s that passed has", passed)
+	case len(sh.Only) > 0 && sh.Only[0].Trait <= TraitSignatures:
+		// Types: an event does not have a type, it is one.
+		var types []string
+		for _, f := range sh.Only {
+			if f.Trait <= TraitSignatures {
+				types = append(types, typeName(f.Trait))
+			}
+		}
+		return line + "; no " + strings.Join(types, " or ") + " passed"
 	case len(sh.Only) > 0:
 		f := sh.Only[0]
 		return line + fmt.Sprintf("; every event with %s failed (%d of them), none passed", f.Trait, f.Failed)
