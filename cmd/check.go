@@ -60,7 +60,7 @@ or the environment (PORTANT_HOOKS_CHECK_TO).`,
   portant-hooks check --to $URL -H 'Authorization: Bearer dev-token'`,
 		Args: argsUsage(func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 { // check URL, as send's --to is often typed
-				return fmt.Errorf("%s takes no arguments (got %q): name the handler with --to %s", cmd.CommandPath(), args[0], args[0])
+				return noArgsBut(cmd, args, "name the handler with --to "+args[0])
 			}
 			return noArgs(cmd, args)
 		}),

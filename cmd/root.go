@@ -201,8 +201,13 @@ func argsUsage(check cobra.PositionalArgs) cobra.PositionalArgs {
 // noArgs is the argument check of a command that takes none: it names
 // what it was given (cobra says "unknown command").
 func noArgs(cmd *cobra.Command, args []string) error {
+	return noArgsBut(cmd, args, "give its options as flags")
+}
+
+// noArgsBut is noArgs saying todo: what to type instead.
+func noArgsBut(cmd *cobra.Command, args []string, todo string) error {
 	if len(args) > 0 {
-		return fmt.Errorf("%s takes no arguments (got %s): give its options as flags", cmd.CommandPath(), quoted(args))
+		return fmt.Errorf("%s takes no arguments (got %s): %s", cmd.CommandPath(), quoted(args), todo)
 	}
 	return nil
 }
